@@ -1,0 +1,140 @@
+"""A workspace: one folder holding the encrypted store, the keyring and the release packages."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from atlas.errors import KeyProblem, WorkspaceProblem
+from atlas.settings import Settings
+from atlas.store import schema
+from atlas.store.duck import attach, connect_encrypted
+from atlas.store.keys import KEYRING_NAME, DataKey, Keyring, Keys, new_key
+from atlas.store.master import create_key_file, load_master
+
+DB_NAME = "atlas.duckdb"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    home: Path
+    key_file: Path | None  # set when a new key file was written and must be backed up
+
+
+class Workspace:
+    """An opened workspace; `connect()` yields a connection on the decrypted store."""
+
+    def __init__(self, settings: Settings, keys: Keys):
+        self.settings = settings
+        self.home = settings.home
+        self.keys = keys
+
+    @property
+    def db_file(self) -> Path:
+        return self.home / DB_NAME
+
+    @property
+    def temp_dir(self) -> Path:
+        return self.home / "tmp"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.home / "releases"
+
+    @staticmethod
+    def init(settings: Settings) -> InitResult:
+        """Create the folder, the master key (unless given), the keyring and the encrypted store."""
+        home = settings.home
+        ring = Keyring(home / KEYRING_NAME)
+        if ring.exists or (home / DB_NAME).exists():
+            raise WorkspaceProblem(f"A workspace already exists at {home}.")
+        home.mkdir(parents=True, exist_ok=True)
+        os.chmod(home, 0o700)
+        key_file = None
+        if settings.master_key is None:
+            key_file = settings.resolved_key_file
+            if key_file.exists():
+                master = load_master(settings)
+                key_file = None
+            else:
+                master = create_key_file(key_file, new_key())
+        else:
+            master = load_master(settings)
+        ring.create(master)
+        ws = Workspace.open(settings)
+        with ws.connect() as con:
+            schema.upgrade(con)
+        for sub in ("releases", "reports", "tmp"):
+            (home / sub).mkdir(exist_ok=True)
+        return InitResult(home, key_file)
+
+    @staticmethod
+    def open(settings: Settings) -> Workspace:
+        home = settings.home
+        ring = Keyring(home / KEYRING_NAME)
+        if not ring.exists:
+            raise WorkspaceProblem(f"No workspace at {home}: run `atlas init --home {home}` first.")
+        keys = ring.open(load_master(settings))
+        return Workspace(settings, keys)
+
+    def _open_db(self, key: DataKey, read_only: bool) -> duckdb.DuckDBPyConnection:
+        return connect_encrypted(
+            self.db_file, key.duckdb_key, temp_dir=self.temp_dir,
+            memory_limit=self.settings.memory_limit, threads=self.settings.threads, read_only=read_only,
+        )
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False, key: DataKey | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection on the decrypted store; after an interrupted data-key rotation, any kept key opens it."""
+        self.temp_dir.mkdir(exist_ok=True)
+        candidates = [key] if key else [self.keys.active, *(k for k in self.keys.data_keys.values() if k != self.keys.active)]
+        con = None
+        for i, candidate in enumerate(candidates):
+            try:
+                con = self._open_db(candidate, read_only)
+                break
+            except KeyProblem:
+                if i == len(candidates) - 1:
+                    raise
+        assert con is not None
+        try:
+            if not read_only and schema.current_version(con) < schema.MIGRATIONS[-1][0]:
+                schema.upgrade(con)
+            yield con
+        finally:
+            con.close()
+
+    def rotate_master(self, new_master: bytes) -> None:
+        """Re-wrap every key under a new master key; data stays as it is."""
+        ring = Keyring(self.home / KEYRING_NAME)
+        ring.rewrap(load_master(self.settings), new_master)
+
+    def rotate_data_key(self) -> int:
+        """Re-encrypt the store under a fresh data key, then retire the old one."""
+        master = load_master(self.settings)
+        ring = Keyring(self.home / KEYRING_NAME)
+        old = self.keys.active
+        new = ring.add_data_key(master)
+        tmp = self.home / (DB_NAME + ".rekey")
+        tmp.unlink(missing_ok=True)
+        with self.connect(key=old) as con:
+            attach(con, "rekey", tmp, new.duckdb_key)
+            con.execute("COPY FROM DATABASE ws TO rekey")
+            con.execute("DETACH rekey")
+        os.replace(tmp, self.db_file)
+        wal = self.home / (DB_NAME + ".wal")
+        wal.unlink(missing_ok=True)
+        ring.retire({k for k in self.keys.data_keys if k != old.id} | {new.id})
+        self.keys = ring.open(master)
+        if self.keys.active_id != new.id:
+            raise KeyProblem("Data-key rotation did not activate the new key.")
+        return new.id
+
+    def remove_temp(self) -> None:
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
