@@ -1,0 +1,1 @@
+"""Administrative geography: boundary sets with P-codes, names and parents, imported by users."""
