@@ -1,0 +1,71 @@
+"""Key folding defined once, as a DuckDB macro, so Python-built lookup keys and SQL joins always agree."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+FOLD_MACRO = "atlas_fold"
+
+# Lowercase, drop accents and combining marks (utf8proc, the same in every DuckDB build of a version),
+# drop apostrophes so "Cote d'Ivoire" and "Cote d’Ivoire" meet, turn every run of anything that is not
+# a letter or a digit (any script) into one space, and trim. Arabic, Chinese and Cyrillic letters stay.
+FOLD_SQL = (
+    "trim(regexp_replace(regexp_replace(lower(strip_accents(s)), '[''’ʼ`´‘]', '', 'g'), "
+    "'[^\\p{L}\\p{N}]+', ' ', 'g'))"
+)
+
+_MACROS = {
+    FOLD_MACRO: ("s", FOLD_SQL),
+}
+
+_local = threading.local()
+
+
+def register_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Make `atlas_fold(text)` (and the other vocabulary macros) callable in SQL on `con`."""
+    from atlas.vocab.categories import wg_macro_sql
+
+    for name, (params, body) in {**_MACROS, **wg_macro_sql()}.items():
+        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}({params}) AS {body}")
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect(":memory:")
+        params, body = _MACROS[FOLD_MACRO]
+        con.execute(f"CREATE MACRO {FOLD_MACRO}({params}) AS {body}")
+        _local.con = con
+    return con
+
+
+def _clean(value: str) -> str:
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def fold(value: str | None) -> str | None:
+    """Fold one value exactly as `atlas_fold` does in SQL (for lookups of a single value, hints, CLI)."""
+    if value is None:
+        return None
+    row = _connection().execute(f"SELECT {FOLD_MACRO}($1)", [_clean(value)]).fetchone()
+    return None if row is None else row[0]
+
+
+def fold_many(values: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Fold a whole column in one DuckDB pass; used to build lookup tables, never per row."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array([None if v is None else _clean(str(v)) for v in values], type=pa.string())
+    source = pa.table({"s": values.cast(pa.string())})
+    con = _connection()
+    con.register("atlas_fold_input", source)
+    try:
+        out = con.execute(f"SELECT {FOLD_MACRO}(s) AS k FROM atlas_fold_input").fetch_arrow_table()
+    finally:
+        con.unregister("atlas_fold_input")
+    return out.column("k").combine_chunks()
