@@ -1,16 +1,39 @@
-"""The person/aggregate fields a table spec may name: the only identifiers that reach a query."""
+"""Fields a table spec may name, derived from the store's canonical list (store/fields.py) and vocab code lists.
+
+These are the only identifiers that can reach a query. Table-only additions: `adm0/adm1/adm2`
+(derived from `area` via the gazetteer) and `wg_disability` (Washington Group disability flag).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
-FieldKind = Literal["category", "country", "area", "number", "year", "flag", "code"]
+from atlas.errors import NotFound
+from atlas.store.fields import AGGREGATE_FIELDS, PERSON_FIELDS, Field
+
+FieldKind = Literal["category", "country", "area", "number", "year", "flag", "code", "list", "id"]
+AREA_LEVELS = ("adm0", "adm1", "adm2")
+
+# Dimensions that may reveal a sensitive attribute of a small group (DESIGN: status, trafficking, disability).
+SENSITIVE = frozenset({
+    "migration_status", "ethnicity", "informal_work", "employer_holds_documents", "unpaid_wages",
+    "unaccompanied_child", "wg_disability", "wg_seeing", "wg_hearing", "wg_walking", "wg_cognition",
+    "wg_self_care", "wg_communication",
+})
+_KINDS: dict[str, FieldKind] = {
+    "country": "country", "pcode": "area", "int": "number", "number": "number", "year": "year",
+    "bool": "flag", "code": "code", "text": "code", "country_list": "list", "language_list": "list",
+    "id": "id", "date": "id",
+}
+_NOT_DIMENSIONS = frozenset({"record_id", "event_date", "household_id", "sampling_weight", "consent_purposes",
+                             "consent_date", "value", "languages", "transit_countries"})
 
 
 @dataclass(frozen=True)
 class FieldDef:
-    """One field of the vocabulary: its kind, its closed code list (if any), and its hierarchy levels."""
+    """One field: its kind, its closed code list (if any), its area levels, default sensitivity."""
 
     name: str
     kind: FieldKind
@@ -18,65 +41,53 @@ class FieldDef:
     levels: tuple[str, ...] = ()
     sensitive: bool = False
     dimension: bool = True
+    label: str = ""
 
 
-SEX = ("female", "male", "other", "unknown")
-MIGRATION_STATUS = ("regular", "irregular", "asylum_seeker", "refugee", "stateless", "citizen_abroad", "unknown")
-PURPOSE = ("work", "family", "study", "protection", "transit", "other", "unknown")
-WG_LEVELS = ("no_difficulty", "some_difficulty", "a_lot_of_difficulty", "cannot_do_at_all", "unknown")
-WG_DOMAINS = ("seeing", "hearing", "walking", "remembering", "self_care", "communicating")
-LANGUAGE_LEVEL = ("none", "basic", "intermediate", "fluent", "native", "unknown")
-AREA_LEVELS = ("adm0", "adm1", "adm2")
+def _codes(vocab: str | None, kind: str) -> tuple[str, ...]:
+    if kind == "bool":
+        return ("true", "false")
+    if vocab is None:
+        return ()
+    from atlas.vocab.categories import category
+    try:
+        return tuple(category(vocab).code_list())
+    except NotFound:
+        return ()
 
-_FIELDS: list[FieldDef] = [
-    FieldDef("sex", "category", SEX),
-    FieldDef("age", "number"),
-    FieldDef("age_band", "code"),
-    FieldDef("nationality", "country"),
-    FieldDef("birth_country", "country"),
-    FieldDef("ethnicity", "code", sensitive=True),
-    FieldDef("languages", "code"),
-    FieldDef("host_language_level", "category", LANGUAGE_LEVEL),
-    FieldDef("area", "area", levels=AREA_LEVELS),
-    FieldDef("adm0", "area"),
-    FieldDef("adm1", "area"),
-    FieldDef("adm2", "area"),
-    FieldDef("migration_status", "category", MIGRATION_STATUS, sensitive=True),
-    FieldDef("purpose", "category", PURPOSE),
-    FieldDef("route_origin", "country"),
-    FieldDef("route_transit", "country"),
-    FieldDef("route_entry_point", "code"),
-    FieldDef("route_destination", "country"),
-    FieldDef("arrival_year", "year"),
-    *[FieldDef(f"disability_{d}", "category", WG_LEVELS, sensitive=True) for d in WG_DOMAINS],
-    FieldDef("disability", "flag", ("yes", "no", "unknown"), sensitive=True),
-    FieldDef("sector_isic", "code"),
-    FieldDef("informal_work", "flag", ("yes", "no", "unknown"), sensitive=True),
-    FieldDef("employer_holds_documents", "flag", ("yes", "no", "unknown"), sensitive=True),
-    FieldDef("unpaid_wages", "flag", ("yes", "no", "unknown"), sensitive=True),
-    FieldDef("isco", "code"),
-    FieldDef("isced", "code"),
-    FieldDef("diaspora", "flag", ("yes", "no", "unknown")),
-    FieldDef("trafficking_indicator", "flag", ("yes", "no", "unknown"), sensitive=True),
-    FieldDef("source_batch", "code"),
-    FieldDef("period", "code"),
-    FieldDef("record_date", "code", dimension=False),
-    FieldDef("household_id", "code", dimension=False),
-    FieldDef("weight", "number", dimension=False),
-    FieldDef("sampling_weight", "number", dimension=False),
-    FieldDef("count", "number", dimension=False),
-    FieldDef("income", "number", dimension=False),
-    FieldDef("remittances", "number", dimension=False),
-]
 
-FIELDS: dict[str, FieldDef] = {f.name: f for f in _FIELDS}
+def _define(f: Field) -> FieldDef:
+    kind = _KINDS.get(f.kind, "code")
+    codes = _codes(f.vocab, f.kind)
+    kind = "category" if codes and kind == "code" else kind
+    return FieldDef(
+        name=f.name, kind=kind, codes=codes, levels=AREA_LEVELS if kind == "area" else (),
+        sensitive=f.name in SENSITIVE, dimension=f.name not in _NOT_DIMENSIONS, label=f.label,
+    )
+
+
+@cache
+def all_fields() -> dict[str, FieldDef]:
+    """Every field of person and aggregate records, plus the table-only derived fields."""
+    out: dict[str, FieldDef] = {}
+    for f in (*PERSON_FIELDS, *AGGREGATE_FIELDS):
+        out.setdefault(f.name, _define(f))
+    for lv in AREA_LEVELS:
+        out[lv] = FieldDef(lv, "area", label=f"Admin area ({lv})")
+    out["wg_disability"] = FieldDef("wg_disability", "flag", ("true", "false"), sensitive=True,
+                                    label="Disability (Washington Group short set)")
+    out["sampling_weight"] = FieldDef("sampling_weight", "number", dimension=False, label="Sampling weight")
+    return out
+
+
+FIELDS: dict[str, FieldDef] = all_fields()
 
 
 def field_names() -> list[str]:
     """Names accepted in filters and dimensions, sorted for error hints."""
-    return sorted(FIELDS)
+    return sorted(all_fields())
 
 
 def get_field(name: str) -> FieldDef:
     """The definition of `name`; KeyError when unknown (the spec layer turns it into an Issue)."""
-    return FIELDS[name]
+    return all_fields()[name]

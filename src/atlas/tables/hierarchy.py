@@ -76,8 +76,8 @@ def grouped_dimension(name: str, leaves: Iterable[str], groups: Mapping[str, Seq
 
 
 def band_codes(bands: Sequence[int]) -> list[str]:
-    """Codes of numeric bands from their lower bounds: [0, 15, 65] -> 0-14, 15-64, 65+."""
-    return [f"{lo}-{hi - 1}" for lo, hi in zip(bands, bands[1:])] + [f"{bands[-1]}+"]
+    """Codes of numeric bands from their lower bounds: [0, 15, 65] -> 00-14, 15-64, 65+ (as vocab/ages.py)."""
+    return [f"{lo:02d}-{hi - 1:02d}" for lo, hi in zip(bands, bands[1:])] + [f"{bands[-1]}+"]
 
 
 def band_of(values: pd.Series | np.ndarray, bands: Sequence[int]) -> np.ndarray:

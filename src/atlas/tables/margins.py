@@ -32,6 +32,9 @@ def build_cube(spec: TableSpec, finest: pd.DataFrame,
     """Cube of `spec` from finest-level rows (one column per dimension field + value, n [, top1, top2, ckey])."""
     hierarchies = hierarchies or {}
     finest = _banded(spec, finest)
+    bools = [d.field for d in spec.dimensions if pd.api.types.is_bool_dtype(finest[d.field])]
+    if bools:
+        finest = finest.assign(**{b: finest[b].map({True: "true", False: "false"}) for b in bools})
     dims = [dimension_for(d, finest[d.field], hierarchies.get(d.field)) for d in spec.dimensions]
     dense = spec.protection.zeros == "protected" or _product(dims) <= dense_limit
     if spec.protection.zeros == "protected" and _product(dims) > dense_limit * 4:
