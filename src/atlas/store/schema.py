@@ -6,11 +6,16 @@ from collections.abc import Callable
 
 import duckdb
 
+from atlas.privacy.schema import migrate as _v2_privacy
 from atlas.store.fields import AGGREGATE_FIELDS, PERSON_FIELDS
 
 
 def _columns(fields: tuple) -> str:
     return ",\n  ".join(f"{f.name} {f.sql}" for f in fields)
+
+
+# Rows that fail validation are written with `_issues` and `_raw` set, then moved to `quarantine` and
+# deleted inside the same transaction: one pass over the file, and both columns are NULL in stored rows.
 
 
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
@@ -25,11 +30,13 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     CREATE TABLE persons (
       batch_id INTEGER NOT NULL, source_row BIGINT NOT NULL, pseudonym VARCHAR,
       adm1 VARCHAR, adm2 VARCHAR, record_key DOUBLE NOT NULL,
-      {_columns(PERSON_FIELDS)})""")
+      {_columns(PERSON_FIELDS)},
+      _issues VARCHAR[], _raw JSON)""")
     con.execute(f"""
     CREATE TABLE aggregates (
       batch_id INTEGER NOT NULL, source_row BIGINT NOT NULL, adm1 VARCHAR, adm2 VARCHAR,
-      {_columns(AGGREGATE_FIELDS)})""")
+      {_columns(AGGREGATE_FIELDS)},
+      _issues VARCHAR[], _raw JSON)""")
     con.execute("""
     CREATE TABLE issues (
       batch_id INTEGER NOT NULL, file VARCHAR, row_number BIGINT, column_name VARCHAR, value VARCHAR,
@@ -50,6 +57,7 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "foundation: batches, persons, aggregates, issues, quarantine, geography", _v1),
+    (2, "privacy: vault, consent, retention, erasures, users, audit trail, incidents", _v2_privacy),
 ]
 
 

@@ -1,0 +1,166 @@
+"""The vault: identifiers encrypted field by field (AES-256-GCM), reachable only through a pseudonym.
+
+Each value is sealed with the active data key's vault key under a fresh 96-bit nonce; the associated
+data binds the pseudonym and field name, so a ciphertext moved to another person or field fails its tag.
+Identifiers never enter DuckDB in clear: encryption happens in Arrow batches before insertion.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from atlas.errors import Issue, KeyProblem, NotFound, RejectedInput
+from atlas.privacy.access import Actor, authorize
+from atlas.privacy.audit import log_event
+from atlas.privacy.purposes import check_purpose
+from atlas.store.keys import Keys
+
+BATCH_ROWS = 200_000
+NONCE = 12
+_SCHEMA = pa.schema([("pseudonym", pa.string()), ("field", pa.string()), ("batch_id", pa.int32()),
+                     ("key_id", pa.int32()), ("nonce", pa.binary()), ("ciphertext", pa.binary()),
+                     ("stored_at", pa.timestamp("us", tz="UTC"))])
+
+
+class VaultTampered(KeyProblem):
+    """A vault entry failed authentication: altered, moved to another person/field, or a wrong key."""
+
+    code = "vault-tampered"
+
+
+def _aad(pseudonym: str, field: str) -> bytes:
+    return f"atlas-vault\x00{pseudonym}\x00{field}".encode()
+
+
+def _reader(data: Any) -> pa.RecordBatchReader:
+    if isinstance(data, duckdb.DuckDBPyRelation):
+        return data.to_arrow_reader(BATCH_ROWS)
+    if isinstance(data, pa.Table):
+        return pa.RecordBatchReader.from_batches(data.schema, data.to_batches(BATCH_ROWS))
+    if isinstance(data, pa.RecordBatchReader):
+        return data
+    raise RejectedInput(f"store_identifiers expects a DuckDB relation or Arrow data, not {type(data).__name__}.")
+
+
+def _seal_column(seal: Any, pseudonyms: pa.Array, values: pa.Array, field: str) -> tuple[list, list, list]:
+    """Encrypt the non-empty values of one column; returns pseudonyms, nonces and ciphertexts."""
+    text = pc.cast(values, pa.string())
+    keep = pc.and_(pc.and_(pc.is_valid(text), pc.is_valid(pseudonyms)), pc.not_equal(pc.utf8_length(text), 0))
+    keep = pc.fill_null(keep, False)
+    ps = pseudonyms.filter(keep).to_pylist()
+    vals = [v.encode() for v in text.filter(keep).to_pylist()]
+    pool = os.urandom(NONCE * len(vals))
+    nonces = [pool[i:i + NONCE] for i in range(0, len(pool), NONCE)]
+    suffix = f"\x00{field}".encode()
+    aads = [b"atlas-vault\x00" + p.encode() + suffix for p in ps]
+    return ps, nonces, list(map(seal, nonces, vals, aads))
+
+
+def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int, data: Any) -> int:
+    """Encrypt and store every identifier column of `data` (columns: pseudonym + identifiers); returns values stored."""
+    reader = _reader(data)
+    names = reader.schema.names
+    if "pseudonym" not in names:
+        raise RejectedInput("store_identifiers needs a `pseudonym` column.")
+    fields = [n for n in names if n != "pseudonym"]
+    for f in fields:
+        if not f.isidentifier():
+            raise RejectedInput(f"Identifier column name {f!r} is not a plain name.")
+    key = keys.active
+    seal = AESGCM(key.vault_key).encrypt
+    stored, now = 0, datetime.now(UTC)
+    for batch in reader:
+        pseudonyms = pc.cast(batch.column("pseudonym"), pa.string())
+        parts = []
+        for f in fields:
+            ps, nonces, cts = _seal_column(seal, pseudonyms, batch.column(f), f)
+            n = len(ps)
+            if n:
+                parts.append(pa.table([pa.array(ps, pa.string()), pa.array([f] * n, pa.string()),
+                                       pa.array([batch_id] * n, pa.int32()), pa.array([key.id] * n, pa.int32()),
+                                       pa.array(nonces, pa.binary()), pa.array(cts, pa.binary()),
+                                       pa.array([now] * n, _SCHEMA.field("stored_at").type)], schema=_SCHEMA))
+        if parts:
+            sealed = pa.concat_tables(parts)
+            con.register("_atlas_vault_in", sealed)
+            try:
+                con.execute("INSERT INTO vault SELECT * FROM _atlas_vault_in")
+            finally:
+                con.unregister("_atlas_vault_in")
+            stored += sealed.num_rows
+    return stored
+
+
+def _open(keys: Keys, row: tuple) -> str:
+    pseudonym, field, key_id, nonce, ciphertext = row
+    dk = keys.data_keys.get(key_id)
+    if dk is None:
+        raise VaultTampered(f"Vault entry {field!r} of {pseudonym[:12]}… is sealed with data key #{key_id}, "
+                            "which this workspace no longer holds.",
+                            issues=[Issue("vault-key-missing", "data key not held", column=field)])
+    try:
+        return AESGCM(dk.vault_key).decrypt(bytes(nonce), bytes(ciphertext), _aad(pseudonym, field)).decode()
+    except InvalidTag as exc:
+        raise VaultTampered(
+            f"Vault entry {field!r} of {pseudonym[:12]}… fails authentication: it was altered, moved from "
+            "another person or field, or the key is wrong. Other entries are unaffected.",
+            issues=[Issue("vault-tag-failed", "authentication tag failed", column=field)],
+        ) from exc
+
+
+def _entries(con: duckdb.DuckDBPyConnection, pseudonym: str, fields: list[str] | None) -> list[tuple]:
+    """Latest entry per field for one pseudonym."""
+    rows = con.execute("""SELECT pseudonym, field, key_id, nonce, ciphertext FROM vault WHERE pseudonym = ?
+        QUALIFY row_number() OVER (PARTITION BY field ORDER BY stored_at DESC, batch_id DESC NULLS LAST) = 1
+        ORDER BY field""", [pseudonym]).fetchall()
+    return [r for r in rows if fields is None or r[1] in fields]
+
+
+def reveal(con: duckdb.DuckDBPyConnection, keys: Keys, pseudonym: str, actor: Actor, purpose: str,
+           fields: list[str] | None = None) -> dict[str, str]:
+    """Decrypt one person's identifiers for a stated purpose; authorised, then audited before decryption."""
+    authorize(actor, "read_vault", {"id": pseudonym}, con=con)
+    check_purpose(purpose)
+    rows = _entries(con, pseudonym, fields)
+    if not rows:
+        raise NotFound("No vault entries for this pseudonym.")
+    log_event(con, actor.name, "vault.reveal", pseudonym, purpose, {"fields": [r[1] for r in rows]}, keys=keys)
+    return {r[1]: _open(keys, r) for r in rows}
+
+
+def erase(con: duckdb.DuckDBPyConnection, pseudonym: str) -> int:
+    """Delete every vault entry of a pseudonym (bytes disappear from disk at the next compaction)."""
+    row = con.execute("SELECT count(*) FROM vault WHERE pseudonym = ?", [pseudonym]).fetchone()
+    con.execute("DELETE FROM vault WHERE pseudonym = ?", [pseudonym])
+    return int(row[0]) if row else 0
+
+
+def reseal(con: duckdb.DuckDBPyConnection, keys: Keys) -> int:
+    """Re-encrypt entries sealed with a non-active data key (call during data-key rotation, before retiring)."""
+    seal, active = AESGCM(keys.active.vault_key).encrypt, keys.active
+    rows = con.execute("SELECT rowid, pseudonym, field, key_id, nonce, ciphertext FROM vault WHERE key_id <> ?",
+                       [active.id]).fetchall()
+    if not rows:
+        return 0
+    out = []
+    for rowid, pseudonym, field, key_id, nonce, ct in rows:
+        value = _open(keys, (pseudonym, field, key_id, nonce, ct)).encode()
+        fresh = os.urandom(NONCE)
+        out.append((rowid, fresh, seal(fresh, value, _aad(pseudonym, field))))
+    table = pa.table({"rid": [r[0] for r in out], "nonce": pa.array([r[1] for r in out], pa.binary()),
+                      "ct": pa.array([r[2] for r in out], pa.binary())})
+    con.register("_atlas_reseal", table)
+    try:
+        con.execute("UPDATE vault SET key_id = ?, nonce = r.nonce, ciphertext = r.ct FROM _atlas_reseal r "
+                    "WHERE vault.rowid = r.rid", [active.id])
+    finally:
+        con.unregister("_atlas_reseal")
+    return len(out)
