@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import yaml
 
 from atlas.errors import NotFound
+from atlas.vocab.data_files import load_data_yaml
 
 LANGS = ("en", "fr", "es", "ar")
 WG_DOMAINS = ("seeing", "hearing", "walking", "cognition", "self_care", "communication")
@@ -52,8 +51,7 @@ class Category:
 
 @cache
 def _raw() -> dict[str, Any]:
-    text = resources.files("atlas.vocab").joinpath("data/categories.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_data_yaml("categories.yaml")
 
 
 def categories_revision() -> int:
