@@ -106,8 +106,9 @@ def verify_chain(con: duckdb.DuckDBPyConnection, keys: Keys | None = None) -> Au
     prev, hashes = GENESIS, {}
     for expected, (seq, at, actor, action, obj, purpose, detail, prev_hash, digest) in enumerate(rows, start=1):
         if seq != expected:
-            kind = "missing (removed)" if seq > expected else "duplicated (inserted)"
-            return _bad(len(rows), len(heads), expected, f"entry {expected} is {kind}")
+            if seq > expected:
+                return _bad(len(rows), len(heads), expected, f"entry {expected} is missing (removed)")
+            return _bad(len(rows), len(heads), seq, f"entry {seq} appears twice (inserted)")
         if prev_hash != prev:
             return _bad(len(rows), len(heads), seq, f"entry {seq} does not follow entry {seq - 1} (inserted or reordered)")
         body = canonical(seq, at, actor, action, obj, purpose, json.loads(detail) if detail else {})
