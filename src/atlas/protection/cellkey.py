@@ -174,3 +174,14 @@ def perturb_cube(cube: Cube, table: PTable) -> np.ndarray:
     n = cube.cells["n"].to_numpy(dtype=np.int64)
     v = perturbation(n, cell_keys(cube.cells["ckey"].to_numpy()), table)
     return n + v
+
+
+def block_small(values: np.ndarray, keys: np.ndarray, min_count: int) -> np.ndarray:
+    """Perturbed counts in 1..k-1 go to 0 or k (mean kept), decided by a hash of the cell key: still consistent."""
+    x = np.asarray(values, dtype=np.int64)
+    small = (x > 0) & (x < min_count)
+    if not small.any():
+        return x
+    units = (np.asarray(keys, dtype=float) * CKEY_MODULUS).astype(np.int64)
+    u = ((units * 2654435761 + 40503) % CKEY_MODULUS) / CKEY_MODULUS
+    return np.where(small, np.where(u < x / min_count, min_count, 0), x)
