@@ -46,3 +46,21 @@ def _bounds(scheme: str) -> tuple[int, ...]:
         return AGE_SCHEMES[scheme]
     except KeyError:
         raise NotFound(f"no age band scheme {scheme!r}", detail={"known": list(AGE_SCHEMES)}) from None
+
+
+def age_band_variants(lo: int, hi: int | None) -> list[str]:
+    """Ways sources write one band, e.g. "0-4", "0 à 4 ans", "80+", "80 y más"."""
+    if hi is None:
+        return [f"{lo}+", f"{lo} +", f"{lo} and over", f"{lo} or more", f"{lo} years and over", f"{lo} plus",
+                f"{lo} ans et plus", f"{lo} et plus", f"{lo} y más", f"{lo} años y más", f"{lo} o más"]
+    out = [f"{lo}-{hi}", f"{lo:02d}-{hi:02d}", f"{lo} to {hi}", f"{lo}-{hi} years", f"{lo} à {hi} ans",
+           f"{lo}-{hi} ans", f"{lo} a {hi} años", f"{lo}-{hi} años", f"de {lo} a {hi} años", f"de {lo} à {hi} ans"]
+    return out
+
+
+def age_band_codes(scheme: str) -> list[tuple[str, list[str]]]:
+    """(band label, variants) for each band of a scheme."""
+    bounds = _bounds(scheme)
+    highs: list[int | None] = [b - 1 for b in bounds[1:]] + [None]
+    return list(zip(band_labels(scheme), [age_band_variants(lo, hi) for lo, hi in zip(bounds, highs, strict=True)],
+                    strict=True))

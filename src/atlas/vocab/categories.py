@@ -17,6 +17,7 @@ WG_DOMAINS = ("seeing", "hearing", "walking", "cognition", "self_care", "communi
 WG_LEVELS = ("no_difficulty", "some_difficulty", "a_lot_of_difficulty", "cannot_do_at_all")
 WG_DISABLED_LEVELS = ("a_lot_of_difficulty", "cannot_do_at_all")
 WG_MACRO = "atlas_wg_disability"
+AGE_BAND_LISTS = {"age_band": "5y", "age_band_humanitarian": "humanitarian"}
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,15 @@ def missing_variants() -> tuple[str, ...]:
 
 @cache
 def category_names() -> tuple[str, ...]:
-    """Names of the code lists defined in categories.yaml."""
-    return tuple(k for k, v in _raw().items() if isinstance(v, dict) and "codes" in v)
+    """Names of the code lists: those of categories.yaml and the age band schemes."""
+    return (*(k for k, v in _raw().items() if isinstance(v, dict) and "codes" in v), *AGE_BAND_LISTS)
 
 
 @cache
 def category(name: str) -> Category:
     """The code list `name` (e.g. "sex", "wg_level"); NotFound for an unknown name."""
+    if name in AGE_BAND_LISTS:
+        return _age_band_category(name)
     spec = _raw().get(name)
     if not isinstance(spec, dict) or "codes" not in spec:
         raise NotFound(f"no category list named {name!r}", detail={"known": list(category_names())})
@@ -85,6 +88,15 @@ def category(name: str) -> Category:
         for code, body in spec["codes"].items()
     )
     return Category(name=name, title=dict(spec.get("title", {})), codes=codes)
+
+
+def _age_band_category(name: str) -> Category:
+    from atlas.vocab.ages import age_band_codes
+
+    unknown = category("sex").get("unknown")
+    codes = tuple(Code(label, {}, tuple(variants)) for label, variants in age_band_codes(AGE_BAND_LISTS[name]))
+    title = {"en": "Age band", "fr": "Tranche d'âge", "es": "Grupo de edad", "ar": "الفئة العمرية"}
+    return Category(name=name, title=title, codes=(*codes, unknown))
 
 
 def category_entries(name: str) -> list[tuple[str, str, str, int]]:

@@ -233,3 +233,16 @@ def _similar(key: str, keys: list[str], limit: int, cutoff: float) -> list[tuple
         scored = ((k, 100 * difflib.SequenceMatcher(None, key, k).ratio(), i) for i, k in enumerate(keys))
         return sorted((s for s in scored if s[1] >= cutoff), key=lambda s: -s[1])[:limit]
     return [(k, float(s), i) for k, s, i in process.extract(key, keys, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)]
+
+
+def register_lookups(con: duckdb.DuckDBPyConnection, vocabs: Iterable[str] | None = None) -> list[str]:
+    """Register the macros and each lookup table as `atlas_vocab_<name>` on `con`; returns the names."""
+    register_macros(con)
+    names = []
+    for vocab in vocabs or vocab_names():
+        if vocab not in vocab_names():
+            raise NotFound(f"no vocabulary named {vocab!r}", detail={"known": list(vocab_names())})
+        name = f"atlas_vocab_{vocab}"
+        con.register(name, lookup_table(vocab))
+        names.append(name)
+    return names
