@@ -1,0 +1,99 @@
+"""Optimal suppression by MILP (HiGHS), Fischetti-Salazar style with one pair of perturbations per primary.
+
+A primary cell p with value x is protected iff there are two perturbations g and h of the table, each
+zero on published cells, each satisfying every relation, with x + g and x + h non-negative, g_p >= U_p,
+h_p <= -L_p and g_p - h_p >= W_p (LP duality: the attacker's max is at least x_p + g_p, the min at most
+x_p + h_p). Binary y_c marks suppressed cells; the links -x_c y_c <= g_c <= M y_c tie perturbations to
+suppression. Minimising the cost of y over all primaries at once is the optimal method; the same model
+on one cell and a neighbourhood of it (cells outside held fixed, a restriction, hence still sound) repairs
+a cell the audit found too narrow.
+"""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from atlas.protection.lp import INF, new_highs
+
+
+def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allowed: np.ndarray) -> np.ndarray:
+    """Cells within `radius` relation hops of `start`, walking only through `allowed` cells."""
+    pattern = (relations != 0).astype(np.int8)
+    seen = np.zeros(relations.shape[1], dtype=bool)
+    seen[start] = True
+    frontier = seen.copy()
+    for _ in range(radius):
+        rows = (pattern @ frontier.astype(np.int8)) > 0
+        reach = (pattern.T @ rows.astype(np.int8)) > 0
+        frontier = reach & ~seen & allowed
+        if not frontier.any():
+            break
+        seen |= frontier
+    return np.flatnonzero(seen)
+
+
+def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray, targets: np.ndarray,
+                  req: tuple[np.ndarray, np.ndarray, np.ndarray], cost: np.ndarray, fixed: np.ndarray,
+                  forced: np.ndarray, time_limit: float) -> np.ndarray | None:
+    """Least-cost suppressed set within `cells` protecting every cell of `targets`; None if none found."""
+    pos = {int(c): k for k, c in enumerate(cells)}
+    n, t = len(cells), len(targets)
+    a = relations[:, cells]
+    a = a[a.getnnz(axis=1) > 0].tocsr()
+    v = np.maximum(value[cells], 0.0)
+    big = float(v.max() if n else 0.0) + max(float(r[targets].max()) if t else 0.0 for r in req) + 1.0
+    y_lo = np.where(fixed[cells], 1.0, 0.0)
+    y_hi = np.where(forced[cells] & ~fixed[cells], 0.0, 1.0)
+    y_cost = np.where(fixed[cells], 0.0, cost[cells])
+    nb = 2 * t
+    eye = sp.identity(n, format="csr")
+    blocks_a = sp.block_diag([a] * nb, format="csr") if nb else sp.csr_matrix((0, 0))
+    link_lo = sp.hstack([sp.vstack([sp.diags(v)] * nb), sp.block_diag([eye] * nb)], format="csr")
+    link_hi = sp.hstack([sp.vstack([-big * eye] * nb), sp.block_diag([eye] * nb)], format="csr")
+    top = sp.hstack([sp.csr_matrix((blocks_a.shape[0], n)), blocks_a], format="csr")
+    width_rows = sp.lil_matrix((t, n * (1 + nb)))
+    f_lo = np.tile(-v, nb)
+    f_hi = np.full(n * nb, big)
+    for k, p in enumerate(targets):
+        j = pos[int(p)]
+        g, h = n * (1 + 2 * k) + j, n * (2 + 2 * k) + j
+        width_rows[k, g], width_rows[k, h] = 1.0, -1.0
+        f_lo[g - n] = max(f_lo[g - n], req[1][p])
+        f_hi[h - n] = min(f_hi[h - n], -req[0][p])
+        y_lo[j] = 1.0
+    mat = sp.vstack([top, link_lo, link_hi, width_rows.tocsr()], format="csc")
+    r_lo = np.concatenate([np.zeros(top.shape[0]), np.zeros(n * nb), np.full(n * nb, -INF), req[2][targets]])
+    r_hi = np.concatenate([np.zeros(top.shape[0]), np.full(n * nb, INF), np.zeros(n * nb), np.full(t, INF)])
+    col_lo = np.concatenate([y_lo, f_lo])
+    col_hi = np.concatenate([y_hi, f_hi])
+    cst = np.concatenate([y_cost, np.zeros(n * nb)])
+    sol = _run(mat, r_lo, r_hi, col_lo, col_hi, cst, n, time_limit)
+    return None if sol is None else cells[sol[:n] > 0.5]
+
+
+def _run(mat: sp.csc_matrix, r_lo: np.ndarray, r_hi: np.ndarray, c_lo: np.ndarray, c_hi: np.ndarray,
+         cost: np.ndarray, n_int: int, time_limit: float) -> np.ndarray | None:
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = mat.shape[1], mat.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, c_lo, c_hi
+    lp.row_lower_, lp.row_upper_ = r_lo, r_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = mat.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_int + [highspy.HighsVarType.kContinuous] * (mat.shape[1] - n_int)
+    h = new_highs(time_limit)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if h.getInfo().primal_solution_status != 2 or status == highspy.HighsModelStatus.kInfeasible:
+        return None
+    return np.asarray(h.getSolution().col_value)
+
+
+def milp_size(n_cells: int, n_targets: int) -> int:
+    """Number of variables of the compact model (used to decide whether `optimal` fits)."""
+    return n_cells * (1 + 2 * n_targets)
