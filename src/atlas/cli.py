@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -80,17 +81,10 @@ def main() -> None:
         console.print("Aborted.")
         sys.exit(ExitCode.INTERNAL)
     except Exception as exc:  # noqa: BLE001 - the single funnel for unexpected errors
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(ExitCode.USAGE)
-        if isinstance(exc, click.exceptions.ClickException):
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # Click's usage errors (vendored by Typer)
             exc.show()
             sys.exit(exc.exit_code)
-        console.print(f"[red]Internal error:[/red] {type(exc).__name__}. Run with ATLAS_DEBUG=1 for details.")
-        import os
-
         if os.environ.get("ATLAS_DEBUG"):
             raise
+        console.print(f"[red]Internal error:[/red] {type(exc).__name__}. Run with ATLAS_DEBUG=1 for details.")
         sys.exit(ExitCode.INTERNAL)

@@ -1,0 +1,268 @@
+"""One ingest batch, all-or-nothing: read, map, normalise, validate, store, quarantine, record lineage.
+
+The whole batch runs in one DuckDB transaction on the encrypted store. A crash or a kill at any moment
+leaves the workspace as it was; a refused batch (policy `reject`) is rolled back after its report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from atlas.errors import Issue, RejectedInput
+from atlas.ingest.columns import Assignment, resolve
+from atlas.ingest.mapping import Mapping, load_mapping
+from atlas.ingest.plan import Plan, build_plan
+from atlas.ingest.readers import open_source
+from atlas.ingest.readers.source import Source
+from atlas.ingest.report import write_report
+from atlas.store.fields import FIELDS_BY_KIND
+from atlas.store.workspace import Workspace
+from atlas.vocab.normalize import register_macros
+
+Policy = Literal["reject", "quarantine"]
+Step = Callable[[str], None]
+
+
+@dataclass
+class IngestOptions:
+    kind: Literal["person", "aggregate"] = "person"
+    mapping: Path | None = None
+    source_name: str | None = None
+    policy: Policy = "quarantine"
+    force: bool = False
+    country: str | None = None
+    dry_run: bool = False
+    report: Path | None = None
+
+
+@dataclass
+class IngestResult:
+    batch_id: int | None
+    file: str
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    issues: list[Issue] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)
+    report: Path | None = None
+    assignments: list[Assignment] = field(default_factory=list)
+    committed: bool = False
+
+
+def _mapping(opts: IngestOptions) -> Mapping:
+    m = load_mapping(opts.mapping) if opts.mapping else Mapping(kind=opts.kind)
+    if opts.mapping is None or m.kind != opts.kind:
+        m = m.model_copy(update={"kind": opts.kind})
+    if opts.country:
+        m = m.model_copy(update={"country": opts.country.upper()})
+    return m
+
+
+def _duplicate(con: duckdb.DuckDBPyConnection, source: Source) -> int | None:
+    row = con.execute("SELECT min(batch_id) FROM batches WHERE sha256 = ?", [source.sha256]).fetchone()
+    return row[0] if row else None
+
+
+def _select_sql(plan: Plan, kind: str, batch_id: int, record_key_hex: str, keep: list[str],
+                subject: str | None = None) -> str:
+    """The single SELECT that normalises and checks every row, with `_issues`/`_raw` only on bad rows."""
+    fields = FIELDS_BY_KIND[kind]
+    checks = [chk for col in plan.columns.values() for chk in col.checks]
+    joins = " ".join(j for col in plan.columns.values() for j in col.joins)
+    values = [plan.columns[f.name].value if f.name in plan.columns else f"CAST(NULL AS {f.sql})" for f in fields]
+    flags = [f"{cond} AS _bad{i}" for i, (cond, _, _) in enumerate(checks)]
+    any_bad = " OR ".join(f"_bad{i}" for i in range(len(checks))) or "false"
+    issue_list = ", ".join(f"CASE WHEN _bad{i} THEN '{col}|{rule}' END" for i, (_, rule, col) in enumerate(checks))
+    raw_cols = keep
+    raw = ", ".join([*(f"'{c}': s_{c}" for c in raw_cols), *(["'_pseudonym': _pseudonym"] if kind == "person" else [])])
+    area = plan.columns.get("area")
+    adm = (f"{area.joins[0].split()[2]}.adm1, {area.joins[0].split()[2]}.adm2" if area else "NULL, NULL")
+    person = kind == "person"
+    pseud = "_pseudonym" if person else None
+    inner = f"""
+      SELECT s._row AS _row, {adm.split(', ')[0]} AS _adm1, {adm.split(', ')[1]} AS _adm2,
+             {', '.join(f'{v} AS {f.name}' for v, f in zip(values, fields, strict=True))},
+             {', '.join(flags) + ',' if flags else ''}
+             {', '.join(f's.{c} AS s_{c}' for c in raw_cols) + ',' if raw_cols else ''}
+             {(subject or 'atlas_pseudonym(' + _subject_key(plan) + ')') + ' AS _pseudonym,' if person else ''}
+             true AS _one
+      FROM src s {joins}"""
+    prefix = f"{batch_id}, _row"
+    if person:
+        prefix += (f", {pseud}, _adm1, _adm2, "
+                   f"CAST(('0x' || substr(sha256('{record_key_hex}' || {pseud}), 1, 13)) AS UBIGINT) / 4503599627370496.0")
+    else:
+        prefix += ", _adm1, _adm2"
+    tail = (f", CASE WHEN {any_bad} THEN list_filter([{issue_list}], x -> x IS NOT NULL) END"
+            f", CASE WHEN {any_bad} THEN to_json({{{raw}}}) END") if checks else ", NULL, NULL"
+    return f"SELECT {prefix}, {', '.join(f.name for f in fields)}{tail} FROM ({inner})"
+
+
+def _subject_key(plan: Plan) -> str:
+    """What identifies a person for pseudonymisation: the source id, else the identifiers, else the row."""
+    rid = plan.columns.get("record_id")
+    if rid is not None:
+        return f"coalesce(nullif(trim(s.{_source_col(rid.value)}), ''), 'row:' || s._row)"
+    idents = [a.column.name for a in plan.identifiers]
+    if idents:
+        joined = " || '|' || ".join(f"coalesce(atlas_fold(s.{c}), '')" for c in idents)
+        return f"'ids:' || {joined}"
+    return "'row:' || gen_random_uuid()"
+
+
+def _source_col(value_sql: str) -> str:
+    return value_sql.split("trim(s.")[1].split(")")[0]
+
+
+def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lambda _: None) -> IngestResult:
+    """Ingest one file as one batch; see the module docstring for the guarantees."""
+    mapping = _mapping(opts)
+    step("reading")
+    source = open_source(path)
+    today = datetime.now(UTC).date()
+    with ws.connect() as con:
+        register_macros(con)
+        _register_privacy(con, ws)
+        dup = _duplicate(con, source)
+        if dup is not None and not opts.force:
+            raise RejectedInput(
+                f"{path.name} was already ingested as batch {dup} (same SHA-256); use --force to ingest it again.",
+                issues=[Issue("duplicate-file", "same content as an earlier batch", file=str(path), hint=f"batch {dup}")],
+            )
+        assigns, notes = resolve(source.columns, mapping, str(path))
+        _check_ambiguous_headers(source, assigns)
+        source.relation(con).create_view("src", replace=True)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = _run(con, ws, source, mapping, assigns, opts, today, step)
+            result.notes = notes
+            if opts.dry_run or (opts.policy == "reject" and result.issues):
+                con.execute("ROLLBACK")
+            else:
+                con.execute("COMMIT")
+                result.committed = True
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    result.report = write_report(result, opts.report)
+    if opts.policy == "reject" and result.issues and not opts.dry_run:
+        raise RejectedInput(
+            f"{path.name}: {len(result.issues)} problem(s) in {result.rows_quarantined} row(s); "
+            "the batch was refused whole (policy: reject) and nothing was stored.",
+            issues=result.issues, detail={"report": str(result.report)},
+        )
+    return result
+
+
+def _check_ambiguous_headers(source: Source, assigns: list[Assignment]) -> None:
+    dup_names = {i.column for i in source.issues if i.code == "duplicate-header"}
+    for a in assigns:
+        if a.column.original in dup_names and a.field:
+            raise RejectedInput(
+                f"The header {a.column.original!r} appears more than once and feeds {a.field!r}.",
+                issues=[Issue("duplicate-header", "ambiguous duplicate header", file=str(source.path),
+                              column=a.column.original, hint="rename one column or map it in the mapping file")],
+            )
+
+
+def _register_privacy(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
+    from atlas.privacy.pseudonym import pseudonymize_sql
+
+    pseudonymize_sql(con, ws.keys)
+
+
+def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping: Mapping,
+         assigns: list[Assignment], opts: IngestOptions, today: date, step: Step,
+         subject: str | None = None) -> IngestResult:
+    """Everything inside the batch transaction; `subject` overrides the pseudonym (quarantine retries)."""
+    step("resolving codes")
+    plan = build_plan(con, assigns, mapping, today)
+    batch_id = int(con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])  # type: ignore[index]
+    table = "persons" if mapping.kind == "person" else "aggregates"
+    step("normalising and validating")
+    keep = [a.column.name for a in assigns if not a.identifier]
+    sql = _select_sql(plan, mapping.kind, batch_id, ws.keys.record_key_secret.hex(), keep, subject)
+    started = datetime.now(UTC)
+    con.execute(f"INSERT INTO {table} {sql}")
+    step("quarantining rejected rows")
+    counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _issues IS NOT NULL) FROM {table} WHERE batch_id = ?",
+                         [batch_id]).fetchone()
+    rows_in_rel, bad = int(counts[0]), int(counts[1])  # type: ignore[index]
+    issues = _row_issues(con, table, batch_id, plan, str(source.path), [a for a in assigns])
+    con.execute(f"""INSERT INTO quarantine (batch_id, row_number, raw, reasons)
+                    SELECT batch_id, source_row, _raw, _issues FROM {table}
+                    WHERE batch_id = ? AND _issues IS NOT NULL""", [batch_id])
+    con.execute(f"DELETE FROM {table} WHERE batch_id = ? AND _issues IS NOT NULL", [batch_id])
+    structural = [i for i in source.issues if i.row is not None]
+    for i in structural:
+        con.execute("INSERT INTO quarantine (batch_id, row_number, raw, reasons) VALUES (?, ?, ?, ?)",
+                    [batch_id, i.row, json.dumps({"_line": i.value}), [f"|{i.code}"]])
+    issues = structural + issues
+    con.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[batch_id, i.file, i.row, i.column, i.value, i.code, i.message, i.hint] for i in issues])
+    if plan.identifiers and mapping.kind == "person":
+        step("sealing identifiers in the vault")
+        _store_identifiers(con, ws, plan, batch_id)
+    stored = rows_in_rel - bad
+    quarantined = bad + len({i.row for i in structural})
+    con.execute(
+        "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+        [batch_id, mapping.kind, opts.source_name or mapping.source or source.path.name, source.path.name,
+         source.sha256, source.size, source.format, source.encoding,
+         json.dumps({"mapping": mapping.model_dump(mode="json"),
+                     "columns": {a.column.original: {"name": a.column.name, "field": a.field,
+                                                     "identifier": a.identifier, "how": a.how}
+                                 for a in assigns}}),
+         mapping.legal_basis, mapping.purposes, opts.policy, ws.settings.user, started,
+         rows_in_rel + len({i.row for i in structural}), stored, quarantined, len(issues), opts.force, _vocab_version()],
+    )
+    return IngestResult(batch_id, str(source.path), rows_in_rel + len({i.row for i in structural}), stored,
+                        quarantined, issues, assignments=assigns)
+
+
+def _row_issues(con: duckdb.DuckDBPyConnection, table: str, batch_id: int, plan: Plan, file: str,
+                assigns: list[Assignment]) -> list[Issue]:
+    originals = {a.column.name: a.column.original for a in assigns}
+    rows = con.execute(f"""
+        SELECT source_row, split_part(r, '|', 1) AS col, split_part(r, '|', 2) AS rule,
+               json_extract_string(_raw, '$.' || split_part(r, '|', 1)) AS value
+        FROM (SELECT source_row, unnest(_issues) AS r, _raw FROM {table} WHERE batch_id = ? AND _issues IS NOT NULL)
+        ORDER BY source_row, col""", [batch_id]).fetchall()
+    return [Issue(rule, _MESSAGES.get(rule, rule), file=file, row=int(r), column=originals.get(col, col), value=v,
+                  hint=plan.hints.get((col, v)) if v is not None else None) for r, col, rule, v in rows]
+
+
+_MESSAGES = {
+    "unknown-country": "not a known country name or code",
+    "unknown-country_list": "contains an unknown country",
+    "unknown-language_list": "contains an unknown language",
+    "unknown-bool": "not a yes/no value",
+    "unknown-area": "not a known P-code or admin area name",
+    "not-a-number": "not a number",
+    "impossible-age": "age outside 0-120 or not whole",
+    "out-of-range": "outside the allowed range",
+    "future-year": "year in the future",
+    "bad-date": "not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
+    "future-date": "date in the future",
+}
+
+
+def _store_identifiers(con: duckdb.DuckDBPyConnection, ws: Workspace, plan: Plan, batch_id: int) -> None:
+    from atlas.privacy.vault import store_identifiers
+
+    cols = ", ".join(f"s.{a.column.name} AS \"{a.field or a.column.name}\"" for a in plan.identifiers)
+    rel = con.sql(f"SELECT atlas_pseudonym({_subject_key(plan)}) AS pseudonym, {cols} FROM src s")
+    store_identifiers(con, ws.keys, batch_id, rel)
+
+
+def _vocab_version() -> str:
+    from atlas.vocab.lookup import vocab_version
+
+    return vocab_version()

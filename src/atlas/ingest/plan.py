@@ -1,0 +1,71 @@
+"""Turn column assignments into the SQL columns of one ingest: which value maps, joins and checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from atlas.ingest import rowsql
+from atlas.ingest.areas import area_hint, build_area_map
+from atlas.ingest.columns import Assignment
+from atlas.ingest.mapping import Mapping
+from atlas.ingest.valuemaps import build_value_map
+from atlas.store.fields import field_map
+
+CODED_KINDS = ("code", "country", "country_list", "language_list", "bool")
+
+
+@dataclass
+class Plan:
+    columns: dict[str, rowsql.Column]
+    hints: dict[tuple[str, str], str]  # (source column, raw value) -> hint
+    identifiers: list[Assignment]
+
+
+def distinct_values(con: duckdb.DuckDBPyConnection, assigns: list[Assignment]) -> dict[str, list[str]]:
+    """Distinct raw values of every coded column, in one pass over the source view `src`."""
+    if not assigns:
+        return {}
+    parts = ", ".join(f"list(DISTINCT {a.column.name}) FILTER (WHERE {a.column.name} IS NOT NULL)" for a in assigns)
+    row = con.execute(f"SELECT {parts} FROM src").fetchone()
+    return {a.column.name: list(row[i] or []) for i, a in enumerate(assigns)} if row else {}
+
+
+def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mapping: Mapping, today: date) -> Plan:
+    fields = field_map(mapping.kind)
+    mapped = [a for a in assigns if a.field and not a.identifier and a.field in fields]
+    coded = [a for a in mapped if fields[a.field].kind in CODED_KINDS or fields[a.field].kind == "pcode"]
+    distinct = distinct_values(con, coded)
+    cols: dict[str, rowsql.Column] = {}
+    hints: dict[tuple[str, str], str] = {}
+    for i, a in enumerate(mapped):
+        fld = fields[a.field]  # type: ignore[index]
+        if fld.kind == "pcode":
+            name = f"am_{i}"
+            unknown = build_area_map(con, distinct[a.column.name], name, mapping.country)
+            if unknown:
+                for (raw,) in con.execute(f"SELECT raw FROM {name} WHERE pcode IS NULL LIMIT 200").fetchall():
+                    if (h := area_hint(con, raw, mapping.country)):
+                        hints[(a.column.name, raw)] = h
+            cols[fld.name] = rowsql.area(fld, a, name)
+        elif fld.kind in CODED_KINDS:
+            vm = build_value_map(con, a, fld, distinct[a.column.name], f"vm_{i}")
+            if vm.bad_values:
+                for raw, hint in con.execute(f"SELECT raw, hint FROM {vm.table} WHERE hint IS NOT NULL").fetchall():
+                    hints[(a.column.name, raw)] = hint
+            cols[fld.name] = rowsql.coded(fld, a, vm.table)
+        elif fld.kind in ("int", "year"):
+            cols[fld.name] = rowsql.number(fld, a, integer=True, today=today)
+        elif fld.kind == "number":
+            cols[fld.name] = rowsql.number(fld, a, integer=False, today=today)
+        elif fld.kind == "date":
+            cols[fld.name] = rowsql.day(fld, a, today=today, fmt=mapping.date_format)
+        elif fld.kind == "id":
+            cols[fld.name] = rowsql.identifier(fld, a)
+        elif fld.sql == "VARCHAR[]":
+            cols[fld.name] = rowsql.text_list(fld, a)
+        else:
+            cols[fld.name] = rowsql.text(fld, a)
+    return Plan(cols, hints, [a for a in assigns if a.identifier])
