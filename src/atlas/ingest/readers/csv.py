@@ -1,0 +1,195 @@
+"""UTF-8 CSV/TSV/HXL through DuckDB's parallel reader, with exact physical line numbers and reject reports."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from atlas.errors import Issue
+from atlas.ingest.readers.layout import Layout, find_layout
+from atlas.ingest.readers.lines import scan_records
+from atlas.ingest.readers.sniff import SAMPLE_BYTES, FileFacts, detect_encoding, file_facts, sniff_delimiter
+from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, preview, reject
+from atlas.ingest.readers.transcode import open_transcoded_csv
+
+_SAFE = re.compile(r"^c_[a-z0-9_]+$")
+_ISSUE_CAP = 10_000
+_REJECT_CODES = {
+    "MISSING COLUMNS": ("ragged-row", "fewer fields than the header"),
+    "TOO MANY COLUMNS": ("ragged-row", "more fields than the header"),
+    "LINE SIZE OVER MAXIMUM": ("field-too-long", "record longer than the limit of {limit} bytes"),
+    "INVALID ENCODING": ("undecodable-bytes", "bytes that are not valid UTF-8"),
+    "INVALID UNICODE": ("undecodable-bytes", "bytes that are not valid UTF-8"),
+    "UNQUOTED VALUE": ("malformed-quotes", "text after a closing quote"),
+}
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """The explicit read_csv options: nothing left to DuckDB's sniffer."""
+
+    path: str
+    delimiter: str
+    skip: int
+    columns: tuple[str, ...]
+    max_line_size: int
+
+    def scan_sql(self, errors: str) -> tuple[str, list[object]]:
+        if not all(_SAFE.match(name) for name in self.columns):
+            raise ValueError("unsafe column name")
+        struct = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in self.columns) + "}"
+        sql = (
+            "read_csv(?, auto_detect=false, header=false, skip=?, delim=?, quote='\"', escape='\"', "
+            f"columns={struct}, strict_mode=true, null_padding=false, parallel=true, "
+            f"max_line_size=?, encoding='utf-8', {errors})"
+        )
+        return sql, [self.path, self.skip, self.delimiter, self.max_line_size]
+
+
+def open_delimited(
+    path: Path, sample: bytes, *, limits: ReadLimits, header_row: int | None, con: duckdb.DuckDBPyConnection
+) -> Source:
+    """Sniff encoding, delimiter and header; UTF-8 goes to DuckDB, other encodings through Arrow."""
+    encoding = detect_encoding(path, sample)
+    complete = len(sample) < SAMPLE_BYTES
+    text = sample.decode(encoding, "replace").lstrip("\ufeff")
+    if not text.strip():
+        raise reject(path, "empty-file", "the file contains only blank lines")
+    delimiter = sniff_delimiter(text, path.suffix.lower())
+    layout = find_layout(path, text, delimiter, complete=complete, header_row=header_row, limits=limits)
+    facts = file_facts(path)
+    if encoding in {"utf-8", "utf-8-sig"}:
+        return open_utf8_csv(path, facts, encoding, delimiter, layout, limits, con)
+    return open_transcoded_csv(path, facts, encoding, delimiter, layout, limits)
+
+
+def open_utf8_csv(
+    path: Path, facts: FileFacts, encoding: str, delimiter: str, layout: Layout, limits: ReadLimits,
+    con: duckdb.DuckDBPyConnection,
+) -> Source:
+    """Scan once for structural rejects, then hand out a lazy read_csv relation with `_row` attached."""
+    dialect = _Dialect(
+        str(path), delimiter, layout.skip_records, tuple(c.name for c in layout.columns),
+        max(limits.max_field_bytes, 1024),
+    )
+    kept, rejects = _reject_scan(con, dialect)
+    if kept == 0 and not rejects:
+        raise reject(path, "no-data-rows", "the file has a header but no data rows")
+    reject_lines = _physical_lines(path, [r[0] for r in rejects])
+    issues = list(layout.issues) + _reject_issues(path, rejects, reject_lines, limits)
+    if kept == 0:
+        raise reject(path, "no-readable-rows", "no row of the file has the header's shape", hint=issues[-1].message)
+    physical = facts.newlines + (0 if facts.ends_with_newline or facts.size == 0 else 1)
+    base = layout.first_data_line - 1
+    if physical == base + kept + len(rejects):
+        breakpoints = _regular_breakpoints(base, sorted(reject_lines))
+    else:
+        breakpoints = _exact_breakpoints(path, encoding, dialect, layout, set(reject_lines), kept)
+    return Source(
+        path=path, format="hxl" if layout.hxl else "csv", encoding=encoding, delimiter=delimiter,
+        sha256=facts.sha256, size=facts.size, columns=layout.columns, issues=issues,
+        factory=lambda c: _relation(c, dialect, breakpoints),
+    )
+
+
+def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect) -> tuple[int, list[tuple[int, str, str, str]]]:
+    token = uuid.uuid4().hex
+    table, scan = f"atlas_rejects_{token}", f"atlas_scans_{token}"
+    sql, params = dialect.scan_sql(f"store_rejects=true, rejects_table='{table}', rejects_scan='{scan}'")
+    try:
+        kept = con.execute(f"SELECT count(*) FROM {sql}", params).fetchall()[0][0]
+        try:
+            rows = con.execute(
+                f"SELECT line_byte_position, any_value(error_type), any_value(csv_line), any_value(column_name) "
+                f"FROM {table} GROUP BY line_byte_position ORDER BY line_byte_position"
+            ).fetchall()
+        except duckdb.CatalogException:
+            rows = []
+    except duckdb.Error as error:
+        raise reject(Path(dialect.path), "unreadable-csv", f"the file cannot be parsed as CSV: {str(error)[:300]}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS {scan}")
+    return int(kept), [(int(p), str(t), str(v or ""), str(c or "")) for p, t, v, c in rows]
+
+
+def _physical_lines(path: Path, positions: list[int]) -> list[int]:
+    """Line of each reject from DuckDB's 1-based byte position, skipping line breaks glued in front."""
+    if not positions:
+        return []
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    lines, counted, line = [], 0, 1
+    for position in positions:
+        start = position - 1
+        while start < len(raw) and raw[start] in (10, 13):
+            start += 1
+        line += int(np.count_nonzero(raw[counted:start] == 10))
+        counted = start
+        lines.append(line)
+    return lines
+
+
+def _reject_issues(
+    path: Path, rejects: list[tuple[int, str, str, str]], lines: list[int], limits: ReadLimits
+) -> list[Issue]:
+    issues = []
+    for (_, kind, text, column), line in zip(rejects[:_ISSUE_CAP], lines, strict=False):
+        code, message = _REJECT_CODES.get(kind, ("malformed-row", kind.lower()))
+        issues.append(Issue(
+            code=code, message=f"line {line}: {message.format(limit=limits.max_field_bytes)}; row skipped",
+            file=str(path), row=line, column=column or None, value=preview(text.lstrip("\r\n")),
+        ))
+    if len(rejects) > _ISSUE_CAP:
+        issues.append(Issue(code="too-many-issues", message=f"{len(rejects) - _ISSUE_CAP} more rows skipped",
+                            file=str(path)))
+    return issues
+
+
+def _regular_breakpoints(base: int, reject_lines: list[int]) -> pa.Table:
+    """One record per line: kept row k sits at base + k + (rejected records before it)."""
+    k_from = np.array([1] + [line - base - j + 1 for j, line in enumerate(reject_lines, start=1)], np.int64)
+    shift = base + np.arange(len(reject_lines) + 1, dtype=np.int64)
+    last = np.append(k_from[1:] != k_from[:-1], True)
+    return _table(k_from[last], shift[last])
+
+
+def _table(k_from: np.ndarray, shift: np.ndarray) -> pa.Table:
+    return pa.table({"k_from": pa.array(k_from, pa.int64()), "shift": pa.array(shift, pa.int64())})
+
+
+def _exact_breakpoints(
+    path: Path, encoding: str, dialect: _Dialect, layout: Layout, rejected: set[int], kept: int
+) -> pa.Table:
+    """Quoted line breaks or blank lines present: map rows to lines with the vectorised record scanner."""
+    records = scan_records(path, encoding, dialect.delimiter)
+    data_lines = records.line[layout.skip_records:]
+    lines = data_lines[~np.isin(data_lines, np.fromiter(rejected, np.int64, len(rejected)))]
+    if len(lines) != kept:
+        raise reject(path, "inconsistent-structure",
+                     f"the record structure is ambiguous ({len(lines)} records found, {kept} parsed)",
+                     hint="check for unbalanced quotes")
+    offsets = lines - np.arange(1, kept + 1, dtype=np.int64)
+    change = np.flatnonzero(np.diff(offsets, prepend=offsets[0] - 1) != 0)
+    return _table(change + 1, offsets[change])
+
+
+def _relation(con: duckdb.DuckDBPyConnection, dialect: _Dialect, breakpoints: pa.Table) -> duckdb.DuckDBPyRelation:
+    scan, params = dialect.scan_sql("ignore_errors=true")
+    cols = ", ".join(dialect.columns)
+    if breakpoints.num_rows == 1:
+        shift = breakpoints.column("shift")[0].as_py()
+        return con.sql(f"SELECT {cols}, row_number() OVER () + ? AS {ROW_COLUMN} FROM {scan}",
+                       params=[shift, *params])
+    name = f"atlas_lines_{uuid.uuid4().hex}"
+    con.register(name, breakpoints)
+    return con.sql(
+        f"SELECT {cols}, d._k + b.shift AS {ROW_COLUMN} "
+        f"FROM (SELECT *, row_number() OVER () AS _k FROM {scan}) d ASOF JOIN {name} b ON d._k >= b.k_from",
+        params=params,
+    )
