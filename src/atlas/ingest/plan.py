@@ -13,6 +13,7 @@ from atlas.ingest.columns import Assignment
 from atlas.ingest.mapping import Mapping
 from atlas.ingest.valuemaps import build_value_map
 from atlas.store.fields import field_map
+from atlas.vocab.ages import AGE_SCHEMES, band_labels
 
 CODED_KINDS = ("code", "country", "country_list", "language_list", "bool")
 
@@ -68,4 +69,14 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
             cols[fld.name] = rowsql.text_list(fld, a)
         else:
             cols[fld.name] = rowsql.text(fld, a)
+    if "age" in cols and "age_band" not in cols and "age_band" in fields:
+        cols["age_band"] = rowsql.Column(fields["age_band"], age_band_sql(cols["age"].value))
     return Plan(cols, hints, [a for a in assigns if a.identifier])
+
+
+def age_band_sql(age: str, scheme: str = "5y") -> str:
+    """Standard 5-year band of an age expression, as a CASE (no per-row Python)."""
+    bounds = AGE_SCHEMES[scheme]
+    labels = band_labels(scheme)
+    whens = " ".join(f"WHEN ({age}) < {hi} THEN '{lab}'" for hi, lab in zip(bounds[1:], labels, strict=False))
+    return f"CASE WHEN ({age}) IS NULL OR ({age}) < 0 THEN NULL {whens} ELSE '{labels[-1]}' END"

@@ -32,10 +32,16 @@ def list_rows(con: duckdb.DuckDBPyConnection, batch_id: int | None = None, statu
                           WHERE (? IS NULL OR batch_id = ?) AND status = ? ORDER BY batch_id, row_number""",
                        [batch_id, batch_id, status]).fetchall()
     out = []
+    names: dict[int, dict[str, str]] = {}
     for b, r, reasons, raw, fixed, st in rows:
-        values = {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
-        values.update(json.loads(fixed) if fixed else {})
-        out.append(QuarantinedRow(b, r, list(reasons or []), values, st))
+        if b not in names:
+            doc, _ = _batch_columns(con, b)
+            names[b] = {i["name"]: o for o, i in doc["columns"].items()}
+        orig = names[b]
+        values = {orig.get(k, k): v for k, v in {**json.loads(raw), **(json.loads(fixed) if fixed else {})}.items()
+                  if not k.startswith("_")}
+        why = [f"{orig.get(c, c)}|{rule}" for c, _, rule in (x.partition("|") for x in reasons or [])]
+        out.append(QuarantinedRow(b, r, why, values, st))
     return out
 
 
