@@ -15,7 +15,7 @@ from atlas.errors import Issue
 from atlas.ingest.readers.layout import Layout, find_layout
 from atlas.ingest.readers.lines import scan_records
 from atlas.ingest.readers.sniff import SAMPLE_BYTES, FileFacts, detect_encoding, file_facts, sniff_delimiter
-from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, preview, reject
+from atlas.ingest.readers.source import ROW_COLUMN, VALUE_PREVIEW, ReadLimits, Source, preview, reject
 from atlas.ingest.readers.transcode import open_transcoded_csv
 
 _SAFE = re.compile(r"^c_[a-z0-9_]+$")
@@ -75,7 +75,7 @@ def open_utf8_csv(
 ) -> Source:
     """Scan once for structural rejects, then hand out a lazy read_csv relation with `_row` attached."""
     dialect = _Dialect(
-        str(path), delimiter, layout.skip_records, tuple(c.name for c in layout.columns),
+        str(path), delimiter, layout.skip_lines, tuple(c.name for c in layout.columns),
         max(limits.max_field_bytes, 1024),
     )
     kept, rejects = _reject_scan(con, dialect)
@@ -90,7 +90,8 @@ def open_utf8_csv(
     if physical == base + kept + len(rejects):
         breakpoints = _regular_breakpoints(base, sorted(reject_lines))
     else:
-        breakpoints = _exact_breakpoints(path, encoding, dialect, layout, set(reject_lines), kept)
+        breakpoints, giants = _exact_breakpoints(path, encoding, dialect, layout, set(reject_lines), kept, limits)
+        issues = sorted(issues + giants, key=lambda i: (i.row is not None, i.row or 0))
     return Source(
         path=path, format="hxl" if layout.hxl else "csv", encoding=encoding, delimiter=delimiter,
         sha256=facts.sha256, size=facts.size, columns=layout.columns, issues=issues,
@@ -164,19 +165,37 @@ def _table(k_from: np.ndarray, shift: np.ndarray) -> pa.Table:
 
 
 def _exact_breakpoints(
-    path: Path, encoding: str, dialect: _Dialect, layout: Layout, rejected: set[int], kept: int
-) -> pa.Table:
-    """Quoted line breaks or blank lines present: map rows to lines with the vectorised record scanner."""
+    path: Path, encoding: str, dialect: _Dialect, layout: Layout, rejected: set[int], kept: int, limits: ReadLimits
+) -> tuple[pa.Table, list[Issue]]:
+    """Quoted line breaks, blank lines or silently dropped giant lines: map rows with the record scanner."""
     records = scan_records(path, encoding, dialect.delimiter)
-    data_lines = records.line[layout.skip_records:]
-    lines = data_lines[~np.isin(data_lines, np.fromiter(rejected, np.int64, len(rejected)))]
+    data = slice(layout.skip_records, None)
+    lines, starts, lengths = records.line[data], records.start[data], records.length[data]
+    known = np.fromiter(rejected, np.int64, len(rejected))
+    giant = (lengths > dialect.max_line_size) & ~np.isin(lines, known)
+    issues = _giant_issues(path, lines[giant], starts[giant], limits)
+    keep = ~np.isin(lines, known) & ~giant
+    lines = lines[keep]
     if len(lines) != kept:
         raise reject(path, "inconsistent-structure",
                      f"the record structure is ambiguous ({len(lines)} records found, {kept} parsed)",
                      hint="check for unbalanced quotes")
     offsets = lines - np.arange(1, kept + 1, dtype=np.int64)
     change = np.flatnonzero(np.diff(offsets, prepend=offsets[0] - 1) != 0)
-    return _table(change + 1, offsets[change])
+    return _table(change + 1, offsets[change]), issues
+
+
+def _giant_issues(path: Path, lines: np.ndarray, starts: np.ndarray, limits: ReadLimits) -> list[Issue]:
+    issues = []
+    with path.open("rb") as handle:
+        for line, start in zip(lines[:_ISSUE_CAP], starts[:_ISSUE_CAP], strict=True):
+            handle.seek(int(start))
+            head = handle.read(VALUE_PREVIEW * 4).decode("utf-8", "replace")
+            issues.append(Issue(
+                code="field-too-long", file=str(path), row=int(line), value=preview(head),
+                message=f"line {int(line)}: record longer than the limit of {limits.max_field_bytes} bytes; row skipped",
+            ))
+    return issues
 
 
 def _relation(con: duckdb.DuckDBPyConnection, dialect: _Dialect, breakpoints: pa.Table) -> duckdb.DuckDBPyRelation:

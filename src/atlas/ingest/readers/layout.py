@@ -23,19 +23,20 @@ class Layout:
     columns: list[SourceColumn]
     issues: list[Issue]
     skip_records: int
+    skip_lines: int
     first_data_line: int
     hxl: bool
 
 
-def _records_with_lines(text: str, delimiter: str, limit: int) -> list[tuple[int, int, list[str]]]:
-    """First records of the sample as (first line, last line, cells), blank lines skipped."""
+def _records_with_lines(text: str, delimiter: str, limit: int) -> list[tuple[int, int, list[str], int]]:
+    """First records of the sample as (first line, last line, cells, rows read so far), blank lines skipped."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True)
-    out: list[tuple[int, int, list[str]]] = []
+    out: list[tuple[int, int, list[str], int]] = []
     before = 0
     try:
-        for row in reader:
+        for count, row in enumerate(reader, start=1):
             if row:
-                out.append((before + 1, reader.line_num, row))
+                out.append((before + 1, reader.line_num, row, count))
             before = reader.line_num
             if len(out) >= limit:
                 break
@@ -55,7 +56,7 @@ def find_layout(
     tags: list[str | None] | None = None
     is_hxl = False
     if header_row is not None:
-        index = next((i for i, (first, _, _) in enumerate(records) if first >= header_row), None)
+        index = next((i for i, record in enumerate(records) if record[0] >= header_row), None)
         if index is None or records[index][0] != header_row:
             raise reject(path, "bad-header-row", f"line {header_row} does not start a record in the first rows")
         header_index = index
@@ -81,5 +82,6 @@ def find_layout(
         raise reject(path, "no-data-rows", "the file has a header but no data rows")
     columns, issues = build_columns(path, headers, tags, limits=limits)
     if header_index < 0:
-        return Layout(columns, [*issues, header_issue], 0, records[0][0], False)
-    return Layout(columns, issues, header_index + 1, records[header_index][1] + 1, is_hxl)
+        return Layout(columns, [*issues, header_issue], 0, records[0][3] - 1, records[0][0], False)
+    header = records[header_index]
+    return Layout(columns, issues, header_index + 1, header[3], header[1] + 1, is_hxl)

@@ -127,7 +127,7 @@ def sniff_delimiter(text: str, suffix: str) -> str:
     """Delimiter that splits the first lines into the most consistent number of fields."""
     if suffix == ".tsv":
         return "\t"
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    lines = [line[:4096] for line in text.splitlines()[:50] if line.strip()]
     if not lines:
         return ","
     try:
@@ -136,7 +136,7 @@ def sniff_delimiter(text: str, suffix: str) -> str:
         found = None
     scores = {}
     for delim in _DELIMITERS:
-        counts = [len(next(csv.reader([line], delimiter=delim))) for line in lines[:20]]
+        counts = [len(next(csv.reader([line], delimiter=delim), [])) for line in lines[:20]]
         modal = max(set(counts), key=counts.count)
         scores[delim] = (modal > 1) * (counts.count(modal) / len(counts)) * min(modal, 50)
     best = max(scores, key=lambda d: scores[d])

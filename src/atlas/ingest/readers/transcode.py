@@ -89,7 +89,7 @@ def _batches(
     stream = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
-            encoding=encoding, column_names=names, skip_rows=layout.skip_records, block_size=block
+            encoding=encoding, column_names=names, skip_rows=layout.skip_lines, block_size=block
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter, quote_char='"', double_quote=True, newlines_in_values=True,

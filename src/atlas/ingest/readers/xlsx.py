@@ -49,11 +49,18 @@ def open_xlsx(path: Path, *, limits: ReadLimits, sheet: str | None, header_row: 
     if not any(any(_present(v) for v in row) for row in top):
         raise reject(path, "empty-file", f"sheet {worksheet.title!r} is empty")
     header = header_row if header_row is not None else detect_header_row(top)
-    headers = flatten_header(top, header)
-    if not any(_present(v) for row in top[header:] for v in row[: len(headers)]) and len(top) < _SCAN_ROWS:
+    tags = _tags(top, header)
+    if tags is not None:
+        main = [cell_text(v).strip() for v in top[header - 1]] if header - 1 < len(top) else []
+        width = max(len(main), len(tags))
+        main, tags = main + [""] * (width - len(main)), tags + [None] * (width - len(tags))
+        headers = [m or (t or "") for m, t in zip(main, tags, strict=True)]
+    else:
+        headers = flatten_header(top, header)
+    hxl = tags is not None
+    if not any(_present(v) for row in top[header + hxl:] for v in row[: len(headers)]) and len(top) < _SCAN_ROWS:
         raise reject(path, "no-data-rows", "the sheet has a header but no data rows")
-    columns, issues = build_columns(path, headers, _tags(top, header, len(headers)), limits=limits)
-    hxl = any(c.hxl for c in columns)
+    columns, issues = build_columns(path, headers, tags, limits=limits)
     first_data = header + 2 if hxl else header + 1
     facts = file_facts(path)
     title = worksheet.title
@@ -121,12 +128,13 @@ def flatten_header(rows: Sequence[Sequence[object]], header: int) -> list[str]:
     return [" / ".join(p for p in [*(lvl[i] for lvl in levels), texts[i]] if p) for i in range(width)]
 
 
-def _tags(rows: Sequence[Sequence[object]], header: int, width: int) -> list[str | None] | None:
+def _tags(rows: Sequence[Sequence[object]], header: int) -> list[str | None] | None:
     from atlas.ingest.readers.hxl import is_hashtag_row, normalise_tag
 
     if header < len(rows) and is_hashtag_row([cell_text(v) for v in rows[header]]):
-        below = list(rows[header]) + [None] * width
-        return [normalise_tag(cell_text(v)) if _present(v) else None for v in below[:width]]
+        row = list(rows[header])
+        width = max((i + 1 for i, v in enumerate(row) if _present(v)), default=0)
+        return [normalise_tag(cell_text(v)) if _present(v) else None for v in row[:width]]
     return None
 
 
