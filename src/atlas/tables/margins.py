@@ -74,29 +74,28 @@ def compute_margins(finest: pd.DataFrame, dims: Sequence[Dimension], *, dense: b
     dims = list(dims)
     frame = finest
     for i, d in enumerate(dims):
-        dims[i], remap = h.with_leaves_for(d, finest[d.name].dropna().astype(str))
+        dims[i], remap = h.with_leaves_for(d, pd.unique(finest[d.name].dropna()).astype(str))
         if remap:
             frame = frame.assign(**{d.name: frame[d.name].astype(str).replace(remap)})
     keys, vals = _encode(frame, dims)
     radix = np.array([len(d.parent) for d in dims], dtype=np.int64)
     if float(np.prod(radix.astype(float))) >= 2**62:
         raise RejectedInput("table has too many cells", issues=[Issue("cube-too-large", str(np.prod(radix)))])
-    keys, vals = _reduce(keys, vals, radix)
+    mult = np.concatenate([np.cumprod(radix[::-1])[::-1][1:], [1]]).astype(np.int64)
+    flat, vals = _reduce(keys.T @ mult if keys.size else np.zeros(0, np.int64), vals)
     for i, d in enumerate(dims):
         anc = _ancestors(d)
+        own = (flat // mult[i]) % radix[i]
         parts_k, parts_v = [], []
         for s in range(anc.shape[1]):
-            a = anc[keys[i], s]
+            a = anc[own, s]
             m = a >= 0
-            k = keys[:, m].copy()
-            k[i] = a[m]
-            parts_k.append(k)
+            parts_k.append(flat[m] + (a[m] - own[m]) * mult[i])
             parts_v.append({c: v[m] for c, v in vals.items()})
-        keys = np.concatenate(parts_k, axis=1)
-        vals = {c: np.concatenate([p[c] for p in parts_v]) for c in vals}
-        keys, vals = _reduce(keys, vals, radix)
+        flat, vals = _reduce(np.concatenate(parts_k), {c: np.concatenate([p[c] for p in parts_v]) for c in vals})
     if dense:
-        keys, vals = _densify(keys, vals, radix)
+        flat, vals = _densify(flat, vals, int(np.prod(radix)))
+    keys = np.array(np.unravel_index(flat, tuple(radix)), dtype=np.int64).reshape(len(radix), -1)
     cells = pd.DataFrame({d.name: np.asarray(d.codes, dtype=object)[keys[i]] for i, d in enumerate(dims)})
     for c, v in vals.items():
         cells[c] = v
@@ -141,8 +140,8 @@ def _num(v: np.ndarray) -> np.ndarray:
     return arr.astype(np.int64) if np.all(np.mod(arr, 1) == 0) and arr.size and np.abs(arr).max() < 2**53 else arr
 
 
-def _reduce(keys: np.ndarray, vals: dict[str, np.ndarray], radix: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    flat = np.ravel_multi_index(tuple(keys), tuple(radix)) if keys.shape[1] else np.empty(0, np.int64)
+def _reduce(flat: np.ndarray, vals: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """One row per distinct cell key: sums (ckey mod 2^32) and the two largest contributions."""
     order = np.argsort(flat, kind="stable")
     flat = flat[order]
     starts = np.flatnonzero(np.r_[True, flat[1:] != flat[:-1]]) if flat.size else np.empty(0, np.int64)
@@ -154,8 +153,7 @@ def _reduce(keys: np.ndarray, vals: dict[str, np.ndarray], radix: np.ndarray) ->
         out[c] = s % CKEY_MODULUS if c == "ckey" else s
     if "top1" in vals:
         out["top1"], out["top2"] = _top2(flat, starts, vals["top1"][order], vals.get("top2", np.zeros(len(flat)))[order])
-    ukeys = flat[starts] if flat.size else flat
-    return np.array(np.unravel_index(ukeys, tuple(radix)), dtype=np.int64).reshape(len(radix), -1), out
+    return (flat[starts] if flat.size else flat), out
 
 
 def _top2(flat: np.ndarray, starts: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,15 +168,13 @@ def _top2(flat: np.ndarray, starts: np.ndarray, t1: np.ndarray, t2: np.ndarray) 
     return v[first], np.where(ok, v[np.minimum(second, len(g) - 1)], 0.0)
 
 
-def _densify(keys: np.ndarray, vals: dict[str, np.ndarray], radix: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    total = int(np.prod(radix))
-    flat = np.ravel_multi_index(tuple(keys), tuple(radix))
+def _densify(flat: np.ndarray, vals: dict[str, np.ndarray], total: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     out = {}
     for c, v in vals.items():
         full = np.zeros(total, dtype=v.dtype)
         full[flat] = v
         out[c] = full
-    return np.array(np.unravel_index(np.arange(total), tuple(radix)), dtype=np.int64), out
+    return np.arange(total, dtype=np.int64), out
 
 
 def _ancestors(d: Dimension) -> np.ndarray:
