@@ -42,13 +42,13 @@ def build_area_map(con: duckdb.DuckDBPyConnection, distinct: list[str], name: st
     return int(row[0]) if row else 0
 
 
-def area_hint(con: duckdb.DuckDBPyConnection, raw: str, country: str | None) -> str | None:
-    """Closest active area name for an unknown value (called on distinct unknowns only)."""
-    row = con.execute("""
-      SELECT a.pcode, a.name, jaro_winkler_similarity(atlas_fold(a.name), atlas_fold(?)) AS sim
-      FROM geo_areas a JOIN geo_sets s USING (set_id)
-      WHERE s.active AND (CAST(? AS VARCHAR) IS NULL OR a.country = ?)
-      ORDER BY sim DESC LIMIT 1""", [raw, country, country]).fetchone()
-    if row and row[2] >= 0.85:
-        return f"{raw!r} -> did you mean {row[0]} ({row[1]})?"
-    return None
+def area_hints(con: duckdb.DuckDBPyConnection, table: str, country: str | None, limit: int = 500) -> dict[str, str]:
+    """Closest active area name for each unknown raw value of area map `table`, in one query."""
+    rows = con.execute(f"""
+      WITH u AS (SELECT raw, atlas_fold(raw) AS k FROM {table} WHERE pcode IS NULL LIMIT {int(limit)}),
+           g AS (SELECT a.pcode, a.name, atlas_fold(a.name) AS k FROM geo_areas a JOIN geo_sets s USING (set_id)
+                 WHERE s.active AND (CAST(? AS VARCHAR) IS NULL OR a.country = ?))
+      SELECT u.raw, arg_max(g.pcode || ' (' || g.name || ')', jaro_winkler_similarity(g.k, u.k)),
+             max(jaro_winkler_similarity(g.k, u.k))
+      FROM u CROSS JOIN g GROUP BY u.raw""", [country, country]).fetchall()
+    return {raw: f"{raw!r} -> did you mean {best}?" for raw, best, sim in rows if sim is not None and sim >= 0.85}

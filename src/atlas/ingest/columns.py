@@ -44,16 +44,18 @@ def _hxl_field(tag: str | None, kind: str) -> str | None:
         return None
     parts = tag.lower().split("+")
     allowed = {f.name for f in FIELDS_BY_KIND[kind]} | set(IDENTIFIER_FIELDS)
-    candidates = ["+".join([parts[0], *sorted(parts[1:])]), "+".join(parts[:2]), parts[0]]
-    for cand in candidates:
-        fld = HXL_TAGS.get(cand)
-        if fld and fld in allowed:
-            return fld
-    return None
+    exact = "+".join([parts[0], *sorted(parts[1:])])
+    known = {"+".join([t.split("+")[0], *sorted(t.split("+")[1:])]): f for t, f in HXL_TAGS.items()}
+    fld = known.get(exact)
+    return fld if fld in allowed else None
 
 
 def resolve(columns: list[SourceColumn], mapping: Mapping, file: str) -> tuple[list[Assignment], list[Issue]]:
-    """Assign every column; two columns feeding one field is an error the user must settle in the mapping."""
+    """Assign every column; two columns feeding one field is an error the user must settle in the mapping.
+
+    Areas are the exception: several admin-level columns (adm1 and adm2 codes) may feed `area`, and each
+    row takes the finest one it has.
+    """
     index = _synonym_index(mapping.kind)
     out: list[Assignment] = []
     taken: dict[str, str] = {}
@@ -76,6 +78,9 @@ def resolve(columns: list[SourceColumn], mapping: Mapping, file: str) -> tuple[l
             continue
         fld = rule.field
         identifier = rule.identifier or fld in IDENTIFIER_FIELDS
+        if fld == "area" and not identifier:
+            out.append(Assignment(col, fld, False, rule, how))
+            continue
         if fld and not identifier:
             if fld in taken and how != "mapping":
                 notes.append(Issue("column-ignored", f"also looks like {fld!r}, already fed by {taken[fld]!r}; ignored",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pyarrow as pa
 
 from atlas.errors import Issue, RejectedInput
 from atlas.ingest.columns import Assignment, resolve
@@ -54,6 +55,7 @@ class IngestResult:
     report: Path | None = None
     assignments: list[Assignment] = field(default_factory=list)
     committed: bool = False
+    issue_count: int = 0
 
 
 def _mapping(opts: IngestOptions) -> Mapping:
@@ -83,11 +85,12 @@ def _select_sql(plan: Plan, kind: str, batch_id: int, record_key_hex: str, keep:
     raw_cols = keep
     raw = ", ".join([*(f"'{c}': s_{c}" for c in raw_cols), *(["'_pseudonym': _pseudonym"] if kind == "person" else [])])
     area = plan.columns.get("area")
-    adm = (f"{area.joins[0].split()[2]}.adm1, {area.joins[0].split()[2]}.adm2" if area else "NULL, NULL")
+    adm1, adm2 = ((f"coalesce({', '.join(m + '.adm1' for m in area.area_maps)})",
+                   f"coalesce({', '.join(m + '.adm2' for m in area.area_maps)})") if area else ("NULL", "NULL"))
     person = kind == "person"
     pseud = "_pseudonym" if person else None
     inner = f"""
-      SELECT s._row AS _row, {adm.split(', ')[0]} AS _adm1, {adm.split(', ')[1]} AS _adm2,
+      SELECT s._row AS _row, {adm1} AS _adm1, {adm2} AS _adm2,
              {', '.join(f'{v} AS {f.name}' for v, f in zip(values, fields, strict=True))},
              {', '.join(flags) + ',' if flags else ''}
              {', '.join(f's.{c} AS s_{c}' for c in raw_cols) + ',' if raw_cols else ''}
@@ -151,10 +154,9 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    result.report = write_report(result, opts.report)
     if opts.policy == "reject" and result.issues and not opts.dry_run:
         raise RejectedInput(
-            f"{path.name}: {len(result.issues)} problem(s) in {result.rows_quarantined} row(s); "
+            f"{path.name}: {result.issue_count} problem(s) in {result.rows_quarantined} row(s); "
             "the batch was refused whole (policy: reject) and nothing was stored.",
             issues=result.issues, detail={"report": str(result.report)},
         )
@@ -195,23 +197,27 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _issues IS NOT NULL) FROM {table} WHERE batch_id = ?",
                          [batch_id]).fetchone()
     rows_in_rel, bad = int(counts[0]), int(counts[1])  # type: ignore[index]
-    issues = _row_issues(con, table, batch_id, plan, str(source.path), [a for a in assigns])
+    _record_issues(con, table, batch_id, plan, str(source.path), assigns)
     con.execute(f"""INSERT INTO quarantine (batch_id, row_number, raw, reasons)
                     SELECT batch_id, source_row, _raw, _issues FROM {table}
                     WHERE batch_id = ? AND _issues IS NOT NULL""", [batch_id])
     con.execute(f"DELETE FROM {table} WHERE batch_id = ? AND _issues IS NOT NULL", [batch_id])
     structural = [i for i in source.issues if i.row is not None]
-    for i in structural:
-        con.execute("INSERT INTO quarantine (batch_id, row_number, raw, reasons) VALUES (?, ?, ?, ?)",
-                    [batch_id, i.row, json.dumps({"_line": i.value}), [f"|{i.code}"]])
-    issues = structural + issues
-    con.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [[batch_id, i.file, i.row, i.column, i.value, i.code, i.message, i.hint] for i in issues])
+    if structural:
+        con.executemany("INSERT INTO quarantine (batch_id, row_number, raw, reasons) VALUES (?, ?, ?, ?)",
+                        [[batch_id, i.row, json.dumps({"_line": i.value}), [f"|{i.code}"]] for i in structural])
+        con.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[batch_id, i.file, i.row, i.column, i.value, i.code, i.message, i.hint] for i in structural])
+    n_issues = int(con.execute("SELECT count(*) FROM issues WHERE batch_id = ?", [batch_id]).fetchone()[0])  # type: ignore[index]
+    issues = load_issues(con, batch_id)
+    if opts.report is not None and n_issues:
+        write_report(con, batch_id, opts.report)
     if plan.identifiers and mapping.kind == "person":
         step("sealing identifiers in the vault")
         _store_identifiers(con, ws, plan, batch_id)
     stored = rows_in_rel - bad
     quarantined = bad + len({i.row for i in structural})
+    n_issues = max(n_issues, len(issues))
     con.execute(
         "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
         [batch_id, mapping.kind, opts.source_name or mapping.source or source.path.name, source.path.name,
@@ -221,22 +227,40 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
                                                      "identifier": a.identifier, "how": a.how}
                                  for a in assigns}}),
          mapping.legal_basis, mapping.purposes, opts.policy, ws.settings.user, started,
-         rows_in_rel + len({i.row for i in structural}), stored, quarantined, len(issues), opts.force, _vocab_version()],
+         rows_in_rel + len({i.row for i in structural}), stored, quarantined, n_issues, opts.force, _vocab_version()],
     )
     return IngestResult(batch_id, str(source.path), rows_in_rel + len({i.row for i in structural}), stored,
-                        quarantined, issues, assignments=assigns)
+                        quarantined, issues, assignments=assigns, issue_count=n_issues,
+                        report=opts.report if n_issues else None)
 
 
-def _row_issues(con: duckdb.DuckDBPyConnection, table: str, batch_id: int, plan: Plan, file: str,
-                assigns: list[Assignment]) -> list[Issue]:
-    originals = {a.column.name: a.column.original for a in assigns}
-    rows = con.execute(f"""
-        SELECT source_row, split_part(r, '|', 1) AS col, split_part(r, '|', 2) AS rule,
-               json_extract_string(_raw, '$.' || split_part(r, '|', 1)) AS value
-        FROM (SELECT source_row, unnest(_issues) AS r, _raw FROM {table} WHERE batch_id = ? AND _issues IS NOT NULL)
-        ORDER BY source_row, col""", [batch_id]).fetchall()
-    return [Issue(rule, _MESSAGES.get(rule, rule), file=file, row=int(r), column=originals.get(col, col), value=v,
-                  hint=plan.hints.get((col, v)) if v is not None else None) for r, col, rule, v in rows]
+def _record_issues(con: duckdb.DuckDBPyConnection, table: str, batch_id: int, plan: Plan, file: str,
+                   assigns: list[Assignment]) -> None:
+    """Every failed check of every row into `issues`, in one statement (millions of issues stay in SQL)."""
+    con.register("iss_names", pa.table({"col": [a.column.name for a in assigns],
+                                        "original": [a.column.original for a in assigns]}))
+    con.register("iss_msgs", pa.table({"rule": list(_MESSAGES), "message": list(_MESSAGES.values())}))
+    con.register("iss_hints", pa.table({"col": pa.array([c for c, _ in plan.hints], pa.string()),
+                                        "raw": pa.array([r for _, r in plan.hints], pa.string()),
+                                        "hint": pa.array(list(plan.hints.values()), pa.string())}))
+    con.execute(f"""
+        INSERT INTO issues
+        SELECT ?, ?, i.source_row, coalesce(n.original, i.col), i.value, i.rule, coalesce(m.message, i.rule), h.hint
+        FROM (SELECT source_row, split_part(r, '|', 1) AS col, split_part(r, '|', 2) AS rule,
+                     json_extract_string(_raw, '$.' || split_part(r, '|', 1)) AS value
+              FROM (SELECT source_row, unnest(_issues) AS r, _raw FROM {table}
+                    WHERE batch_id = ? AND _issues IS NOT NULL)) i
+        LEFT JOIN iss_names n ON n.col = i.col LEFT JOIN iss_msgs m ON m.rule = i.rule
+        LEFT JOIN iss_hints h ON h.col = i.col AND h.raw = i.value""", [batch_id, file, batch_id])
+    for t in ("iss_names", "iss_msgs", "iss_hints"):
+        con.unregister(t)
+
+
+def load_issues(con: duckdb.DuckDBPyConnection, batch_id: int, limit: int = 10_000) -> list[Issue]:
+    """The first `limit` issues of a batch, in file order (the CSV report has them all)."""
+    rows = con.execute("""SELECT file, row_number, column_name, value, code, message, hint FROM issues
+                          WHERE batch_id = ? ORDER BY row_number, column_name LIMIT ?""", [batch_id, limit]).fetchall()
+    return [Issue(code, msg, file=f, row=r, column=c, value=v, hint=h) for f, r, c, v, code, msg, h in rows]
 
 
 _MESSAGES = {

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 
 from atlas.ingest import rowsql
-from atlas.ingest.areas import area_hint, build_area_map
+from atlas.ingest.areas import area_hints, build_area_map
 from atlas.ingest.columns import Assignment
 from atlas.ingest.mapping import Mapping
 from atlas.ingest.valuemaps import build_value_map
@@ -41,16 +41,16 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
     distinct = distinct_values(con, coded)
     cols: dict[str, rowsql.Column] = {}
     hints: dict[tuple[str, str], str] = {}
+    areas: list[tuple[Assignment, str]] = []
     for i, a in enumerate(mapped):
         fld = fields[a.field]  # type: ignore[index]
         if fld.kind == "pcode":
             name = f"am_{i}"
             unknown = build_area_map(con, distinct[a.column.name], name, mapping.country)
             if unknown:
-                for (raw,) in con.execute(f"SELECT raw FROM {name} WHERE pcode IS NULL LIMIT 200").fetchall():
-                    if (h := area_hint(con, raw, mapping.country)):
-                        hints[(a.column.name, raw)] = h
-            cols[fld.name] = rowsql.area(fld, a, name)
+                hints.update({(a.column.name, raw): h for raw, h in area_hints(con, name, mapping.country).items()})
+            areas.append((a, name))
+            cols[fld.name] = rowsql.area(fld, [x for x, _ in areas], [m for _, m in areas], con)
         elif fld.kind in CODED_KINDS:
             vm = build_value_map(con, a, fld, distinct[a.column.name], f"vm_{i}")
             if vm.bad_values:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from atlas.ingest.pipeline import IngestResult
+import duckdb
 
-FIELDS = ("file", "row", "column", "value", "rule", "message", "hint")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str | None) -> str:
     """Stop spreadsheet formula execution when the report is opened in Excel (OWASP CSV injection)."""
     if not text:
         return ""
-    return "'" + text if text[0] in "=+-@\t\r" else text
+    return "'" + text if text[0] in FORMULA_STARTS else text
 
 
 def default_report_path(source: Path) -> Path:
@@ -27,12 +24,19 @@ def default_report_path(source: Path) -> Path:
     return source.with_name(source.stem + ".issues.csv")
 
 
-def write_report(result: IngestResult, path: Path | None) -> Path | None:
-    if path is None or (not result.issues and not result.notes):
-        return None
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(FIELDS)
-        for i in [*result.issues, *result.notes]:
-            w.writerow([i.file, i.row or "", i.column or "", neutralise(i.value), i.code, i.message, neutralise(i.hint)])
+def _safe(col: str) -> str:
+    quote = "''''"  # SQL literal holding one apostrophe
+    return (f"CASE WHEN left({col}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+            f"THEN {quote} || {col} ELSE {col} END")
+
+
+def write_report(con: duckdb.DuckDBPyConnection, batch_id: int, path: Path) -> Path:
+    """Stream every issue of a batch to CSV (values neutralised against formula execution)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = str(path).replace("'", "''")
+    con.execute(f"""
+        COPY (SELECT file, row_number AS row, column_name AS column, {_safe('value')} AS value, code AS rule,
+                     message, {_safe('hint')} AS hint
+              FROM issues WHERE batch_id = {int(batch_id)} ORDER BY row_number, column_name)
+        TO '{target}' (HEADER, DELIMITER ',')""")
     return path

@@ -24,6 +24,7 @@ class Column:
     value: str
     joins: list[str] = field(default_factory=list)
     checks: list[tuple[str, str, str]] = field(default_factory=list)  # (condition when bad, rule, source column)
+    area_maps: list[str] = field(default_factory=list)  # for areas: the value maps, finest first
 
 
 def _present(col: str) -> str:
@@ -44,10 +45,19 @@ def coded(fld: Field, a: Assignment, vm: str) -> Column:
     return Column(fld, value, [join], [(bad, f"unknown-{fld.kind if fld.kind != 'code' else fld.vocab}", c)])
 
 
-def area(fld: Field, a: Assignment, am: str) -> Column:
-    c = a.column.name
-    bad = f"({_present(c)} AND {am}.pcode IS NULL)"
-    return Column(fld, f"{am}.pcode", [f"LEFT JOIN {am} ON {am}.raw = s.{c}"], [(bad, "unknown-area", c)])
+def area(fld: Field, assigns: list[Assignment], maps: list[str], con: object) -> Column:
+    """One or several admin-level columns; each row takes its finest resolved area."""
+    deepest = sorted(zip(assigns, maps, strict=True),
+                     key=lambda am: -_max_level(con, am[1]))
+    joins = [f"LEFT JOIN {m} ON {m}.raw = s.{a.column.name}" for a, m in deepest]
+    checks = [(f"({_present(a.column.name)} AND {m}.pcode IS NULL)", "unknown-area", a.column.name) for a, m in deepest]
+    value = "coalesce(" + ", ".join(f"{m}.pcode" for _, m in deepest) + ")"
+    return Column(fld, value, joins, checks, area_maps=[m for _, m in deepest])
+
+
+def _max_level(con: object, table: str) -> int:
+    row = con.execute(f"SELECT coalesce(max(level), 0) FROM {table}").fetchone()  # type: ignore[attr-defined]
+    return int(row[0]) if row else 0
 
 
 def number(fld: Field, a: Assignment, *, integer: bool, today: date) -> Column:
