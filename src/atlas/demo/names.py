@@ -1,0 +1,61 @@
+"""Invented words built from syllables, so demo places and people can never be real ones."""
+
+from __future__ import annotations
+
+import numpy as np
+
+PLACE_SYLLABLES: tuple[str, ...] = (
+    "vel", "mor", "ost", "ran", "ka", "lis", "dor", "tha", "ne", "bri", "sal", "quen", "ar", "tor",
+    "wyn", "lo", "ma", "res", "cal", "mir", "eth", "ul", "zan", "fen", "gol", "hav", "ix", "jor",
+    "kel", "lum", "nor", "pel", "rav", "sen", "tuv", "vor", "yth", "zel", "bra", "cor", "dun", "el",
+)
+PLACE_ENDINGS: tuple[str, ...] = ("a", "is", "on", "ia", "mar", "wick", "holm", "ara", "eth", "und", "ova", "")
+
+GIVEN_SYLLABLES: dict[str, tuple[str, ...]] = {
+    "female": ("a", "li", "na", "ma", "ri", "sa", "ya", "la", "mi", "ra", "ni", "ta", "ze", "lu", "sé"),
+    "male": ("jo", "ka", "ri", "ma", "dan", "so", "ha", "mo", "to", "bas", "ne", "lu", "tar", "ed", "ón"),
+}
+GIVEN_ENDINGS: dict[str, tuple[str, ...]] = {
+    "female": ("a", "ia", "ine", "ela", "ira", "a", "ah", "ita"),
+    "male": ("o", "im", "an", "el", "ir", "us", "or", "ad"),
+}
+FAMILY_SYLLABLES: tuple[str, ...] = (
+    "bel", "dra", "kov", "mar", "nu", "qui", "sto", "va", "zer", "lom", "gar", "ti", "ro", "hal",
+    "mun", "sa", "fe", "bo", "kar", "len", "do", "pi", "rez", "ñe",
+)
+FAMILY_ENDINGS: tuple[str, ...] = ("ez", "ski", "ani", "ou", "ar", "ena", "oglu", "ić", "on", "i", "a", "’o")
+
+
+def _words(
+    rng: np.random.Generator, syllables: tuple[str, ...], endings: tuple[str, ...], count: int, lo: int, hi: int
+) -> list[str]:
+    """Unique capitalised words of lo..hi syllables plus an ending, in a seeded order."""
+    capacity = sum(len(syllables) ** k for k in range(lo, hi + 1)) * len(endings)
+    if count > capacity // 2:
+        raise ValueError(f"asked for {count} words from a space of about {capacity}")
+    seen: set[str] = set()
+    out: list[str] = []
+    while len(out) < count:
+        n = int(rng.integers(lo, hi + 1))
+        word = "".join(rng.choice(syllables, size=n)) + str(rng.choice(endings))
+        word = word.capitalize()
+        if 4 <= len(word) <= 13 and word not in seen:
+            seen.add(word)
+            out.append(word)
+    return out
+
+
+def place_names(count: int, seed: int) -> list[str]:
+    """Invented place names, unique, deterministic for a seed."""
+    return _words(np.random.default_rng([seed, 101]), PLACE_SYLLABLES, PLACE_ENDINGS, count, 1, 2)
+
+
+def given_names(sex: str, count: int, seed: int) -> list[str]:
+    """Invented given names for 'female' or 'male', unique, deterministic for a seed."""
+    rng = np.random.default_rng([seed, 202 if sex == "female" else 203])
+    return _words(rng, GIVEN_SYLLABLES[sex], GIVEN_ENDINGS[sex], count, 1, 3)
+
+
+def family_names(count: int, seed: int) -> list[str]:
+    """Invented family names, unique, deterministic for a seed."""
+    return _words(np.random.default_rng([seed, 204]), FAMILY_SYLLABLES, FAMILY_ENDINGS, count, 1, 3)
