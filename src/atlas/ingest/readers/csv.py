@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,10 @@ _REJECT_CODES = {
     "INVALID UNICODE": ("undecodable-bytes", "bytes that are not valid UTF-8"),
     "UNQUOTED VALUE": ("malformed-quotes", "text after a closing quote"),
 }
+
+
+class _DuckDBRefused(Exception):
+    """DuckDB's strict parser gave up on the whole file (e.g. mixed line endings): try Arrow's parser."""
 
 
 @dataclass(frozen=True)
@@ -63,22 +68,27 @@ def open_delimited(
         raise reject(path, "empty-file", "the file contains only blank lines")
     delimiter = sniff_delimiter(text, path.suffix.lower())
     layout = find_layout(path, text, delimiter, complete=complete, header_row=header_row, limits=limits)
-    facts = file_facts(path)
-    if encoding in {"utf-8", "utf-8-sig"}:
-        return open_utf8_csv(path, facts, encoding, delimiter, layout, limits, con)
-    return open_transcoded_csv(path, facts, encoding, delimiter, layout, limits)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        facts = pool.submit(file_facts, path)
+        if encoding in {"utf-8", "utf-8-sig"}:
+            try:
+                return open_utf8_csv(path, facts, encoding, delimiter, layout, limits, con)
+            except _DuckDBRefused:
+                pass
+        return open_transcoded_csv(path, facts.result(), encoding, delimiter, layout, limits)
 
 
 def open_utf8_csv(
-    path: Path, facts: FileFacts, encoding: str, delimiter: str, layout: Layout, limits: ReadLimits,
+    path: Path, pending: Future[FileFacts], encoding: str, delimiter: str, layout: Layout, limits: ReadLimits,
     con: duckdb.DuckDBPyConnection,
 ) -> Source:
-    """Scan once for structural rejects, then hand out a lazy read_csv relation with `_row` attached."""
+    """Scan once for structural rejects (while the file is hashed), then hand out a lazy read_csv relation."""
     dialect = _Dialect(
         str(path), delimiter, layout.skip_lines, tuple(c.name for c in layout.columns),
         max(limits.max_field_bytes, 1024),
     )
     kept, rejects = _reject_scan(con, dialect)
+    facts = pending.result()
     if kept == 0 and not rejects:
         raise reject(path, "no-data-rows", "the file has a header but no data rows")
     reject_lines = _physical_lines(path, [r[0] for r in rejects])
@@ -113,7 +123,7 @@ def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect) -> tuple[int
         except duckdb.CatalogException:
             rows = []
     except duckdb.Error as error:
-        raise reject(Path(dialect.path), "unreadable-csv", f"the file cannot be parsed as CSV: {str(error)[:300]}")
+        raise _DuckDBRefused(str(error)) from error
     finally:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"DROP TABLE IF EXISTS {scan}")

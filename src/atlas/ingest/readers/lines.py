@@ -23,7 +23,7 @@ class RecordMap:
 
 def _code_units(encoding: str) -> tuple[np.dtype, int]:
     """Numpy dtype of one code unit and the BOM length in units, for encodings where ASCII maps 1:1."""
-    if encoding == "utf-16-le":
+    if encoding in {"utf-16-le", "utf-16"}:
         return np.dtype("<u2"), 1
     if encoding == "utf-16-be":
         return np.dtype(">u2"), 1

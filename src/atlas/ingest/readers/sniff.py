@@ -68,7 +68,7 @@ def detect_format(path: Path, sample: bytes) -> str:
         raise reject(path, "unknown-format", "a ZIP archive that is not an XLSX workbook")
     if sample.startswith(b"$FL2") or sample.startswith(b"$FL3") or suffix in {".sav", ".zsav"}:
         return "sav"
-    if suffix == ".dta" or sample[:11] == b"<stata_dta>" or sample[:1] in {b"\x72", b"\x73", b"\x71"} and suffix == ".dta":
+    if suffix == ".dta" or sample.startswith(b"<stata_dta>"):
         return "dta"
     for magic, what in _BINARY_MAGIC.items():
         if sample.startswith(magic):
@@ -95,6 +95,9 @@ def detect_encoding(path: Path, sample: bytes) -> str:
     if sample.startswith(b"\xfe\xff"):
         return "utf-16-be"
     if b"\x00" in sample:
+        bom_less = _utf16_without_bom(sample)
+        if bom_less:
+            return bom_less
         raise reject(path, "binary-file", "the file contains NUL bytes and no UTF-16 byte-order mark: not text")
     try:
         sample.decode("utf-8")
@@ -103,6 +106,18 @@ def detect_encoding(path: Path, sample: bytes) -> str:
         if error.start >= len(sample) - 4 and len(sample) == SAMPLE_BYTES:
             return "utf-8"
     return _single_byte_encoding(path, sample)
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """UTF-16 text of mostly ASCII characters has NUL in every other byte: the side tells the byte order."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 8:
+        return None
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _single_byte_encoding(path: Path, sample: bytes) -> str:
