@@ -11,13 +11,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from atlas.errors import RejectedInput
-from atlas.protection.cellkey import block_small, cell_keys, default_ptable, perturb_cube, perturbation, read_ptable
+from atlas.protection.cellkey import (
+    block_small,
+    cell_keys,
+    default_ptable,
+    perturb_cube,
+    perturbation,
+    read_ptable,
+)
 from atlas.protection.cube import TOTAL
 from atlas.tables.hierarchy import flat_dimension, grouped_dimension
 from atlas.tables.margins import compute_margins
 
-TAU_TABLES = ["cellkey_frequency/tau_testW_ptable.txt", "cellkey_frequency/20160511_szenario_5a.txt",
-              "cellkey_magnitude/ptab_freq.txt"]
+TAU_TABLES = [
+    "cellkey_frequency/tau_testW_ptable.txt",
+    "cellkey_frequency/20160511_szenario_5a.txt",
+    "cellkey_magnitude/ptab_freq.txt",
+]
 
 
 @pytest.mark.parametrize("name", TAU_TABLES)
@@ -56,11 +66,21 @@ def test_default_ptable_guarantees(d: int, v: float, js: int) -> None:
 def test_tau_argus_record_keys(shared_data: Path) -> None:
     """Sex x Age of tau-Argus' CKM test microdata with its own record keys and p-table."""
     base = shared_data / "sdc" / "tauargus" / "cellkey_magnitude"
-    micro = pd.read_csv(base / "microdata.csv", sep=";", header=None,
-                        names=["Sex", "Age", "HighIncome", "Savings", "Weight", "Key"], dtype={"Sex": str, "Age": str})
+    micro = pd.read_csv(
+        base / "microdata.csv",
+        sep=";",
+        header=None,
+        names=["Sex", "Age", "HighIncome", "Savings", "Weight", "Key"],
+        dtype={"Sex": str, "Age": str},
+    )
     assert micro["Key"].between(0, 1, inclusive="left").all()
-    dims = [flat_dimension("Sex", sorted(micro["Sex"].unique())), flat_dimension("Age", sorted(micro["Age"].unique()))]
-    cube = compute_margins(micro.assign(n=1, value=1, ckey=micro["Key"])[["Sex", "Age", "n", "value", "ckey"]], dims)
+    dims = [
+        flat_dimension("Sex", sorted(micro["Sex"].unique())),
+        flat_dimension("Age", sorted(micro["Age"].unique())),
+    ]
+    cube = compute_margins(
+        micro.assign(n=1, value=1, ckey=micro["Key"])[["Sex", "Age", "n", "value", "ckey"]], dims
+    )
     t = read_ptable(base / "ptab_freq.txt")
     out = perturb_cube(cube, t)
     assert (np.abs(out - cube.cells["n"]) <= t.max_perturbation).all() and (out >= 0).all()
@@ -69,8 +89,13 @@ def test_tau_argus_record_keys(shared_data: Path) -> None:
     assert abs(cell_keys(cube.cells["ckey"].to_numpy())[total] - expected_key) < 1e-6
 
 
-records = st.lists(st.tuples(st.sampled_from(["a1", "a2", "b1"]), st.sampled_from(["m", "f"]),
-                             st.floats(0, 1, exclude_max=True)), min_size=1, max_size=60)
+records = st.lists(
+    st.tuples(
+        st.sampled_from(["a1", "a2", "b1"]), st.sampled_from(["m", "f"]), st.floats(0, 1, exclude_max=True)
+    ),
+    min_size=1,
+    max_size=60,
+)
 
 
 @settings(max_examples=50, deadline=None)

@@ -37,7 +37,7 @@ def test_noise_scale() -> None:
 
 
 def test_too_large_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import atlas.protection.dp as dp
+    from atlas.protection import dp
 
     monkeypatch.setattr(dp, "MAX_FINEST_CELLS", 2)
     cube = compute_margins(pd.DataFrame({"a": ["x"], "n": [1]}), [flat_dimension("a", ["x", "y", "z"])])

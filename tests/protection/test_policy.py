@@ -10,10 +10,16 @@ from atlas.errors import PolicyRefused
 from atlas.protection.policy import DisclosurePolicy, Dominance, GroupDisclosure, PPercent, RoundingPolicy
 
 
-@pytest.mark.parametrize("kw", [
-    {"min_count": 2}, {"group": GroupDisclosure(0.4)}, {"dominance": Dominance(2, 120)},
-    {"p_percent": PPercent(50, 40)}, {"rounding": RoundingPolicy(base=7)},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"min_count": 2},
+        {"group": GroupDisclosure(0.4)},
+        {"dominance": Dominance(2, 120)},
+        {"p_percent": PPercent(50, 40)},
+        {"rounding": RoundingPolicy(base=7)},
+    ],
+)
 def test_unsafe_values_refused(kw: dict) -> None:
     with pytest.raises(PolicyRefused):
         DisclosurePolicy(**kw)

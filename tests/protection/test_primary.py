@@ -26,12 +26,15 @@ def microdata1(shared_data: Path) -> Cube:
     return compute_margins(fin[["region", "gender", "n", "value", "top1", "top2"]], dims)
 
 
-@pytest.mark.parametrize(("policy", "expected"), [
-    (DisclosurePolicy(min_count=3, group=None), 1),                                  # freq maxN=2
-    (DisclosurePolicy(min_count=3, group=None, dominance=Dominance(2, 75)), 2),      # nk n=2 k=75
-    (DisclosurePolicy(min_count=3, group=None, p_percent=PPercent(70)), 2),          # p = 70
-    (DisclosurePolicy(min_count=3, group=None, p_percent=PPercent(60, 80)), 2),      # pq = (60, 80)
-])
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (DisclosurePolicy(min_count=3, group=None), 1),  # freq maxN=2
+        (DisclosurePolicy(min_count=3, group=None, dominance=Dominance(2, 75)), 2),  # nk n=2 k=75
+        (DisclosurePolicy(min_count=3, group=None, p_percent=PPercent(70)), 2),  # p = 70
+        (DisclosurePolicy(min_count=3, group=None, p_percent=PPercent(60, 80)), 2),  # pq = (60, 80)
+    ],
+)
 def test_sdctable_microdata1(microdata1: Cube, policy: DisclosurePolicy, expected: int) -> None:
     result = primary_masks(microdata1, policy)
     assert int(result.mask.sum()) == expected
@@ -53,13 +56,17 @@ def test_zeros_protected_or_published() -> None:
 
 def status_cube(counts: dict[tuple[str, str], int]) -> Cube:
     fin = pd.DataFrame([(a, s, n) for (a, s), n in counts.items()], columns=["area", "migration_status", "n"])
-    dims = [flat_dimension("area", ["X", "Y"]),
-            flat_dimension("migration_status", ["regular", "irregular", "unknown"], sensitive=True)]
+    dims = [
+        flat_dimension("area", ["X", "Y"]),
+        flat_dimension("migration_status", ["regular", "irregular", "unknown"], sensitive=True),
+    ]
     return compute_margins(fin, dims)
 
 
 def test_group_disclosure_all_in_one_category() -> None:
-    cube = status_cube({("X", "irregular"): 30, ("Y", "regular"): 20, ("Y", "irregular"): 25, ("X", "unknown"): 1})
+    cube = status_cube(
+        {("X", "irregular"): 30, ("Y", "regular"): 20, ("Y", "irregular"): 25, ("X", "unknown"): 1}
+    )
     res = primary_masks(cube, DisclosurePolicy(group=GroupDisclosure(0.9)))
     hit = cube.cells[res.reasons["group"]]
     assert hit[["area", "migration_status"]].values.tolist() == [["X", "irregular"]]
@@ -87,4 +94,5 @@ def test_frequency_mask_is_exact(counts: list[int], k: int) -> None:
     n = cube.cells["n"].to_numpy()
     assert np.array_equal(mask, (n > 0) & (n < k))
     assert (cube.cells.loc[~mask, "n"].pipe(lambda s: (s == 0) | (s >= k))).all()
-    assert cube.cells.query("area == @TOTAL and migration_status == @TOTAL")["n"].item() == sum(counts)
+    c = cube.cells
+    assert c.loc[(c["area"] == TOTAL) & (c["migration_status"] == TOTAL), "n"].item() == sum(counts)

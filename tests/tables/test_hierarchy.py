@@ -14,10 +14,14 @@ from atlas.tables import hierarchy as h
 
 
 def test_area_levels_from_parent_map() -> None:
-    gaz = pd.DataFrame({"code": ["HTI", "HT01", "HT02", "HT0111", "HT0112", "HT0211"],
-                        "parent": [None, "HTI", "HTI", "HT01", "HT01", "HT02"],
-                        "level": ["adm0", "adm1", "adm1", "adm2", "adm2", "adm2"],
-                        "name": ["Haiti", "Ouest", "Sud-Est", "Port-au-Prince", "Delmas", "Jacmel"]})
+    gaz = pd.DataFrame(
+        {
+            "code": ["HTI", "HT01", "HT02", "HT0111", "HT0112", "HT0211"],
+            "parent": [None, "HTI", "HTI", "HT01", "HT01", "HT02"],
+            "level": ["adm0", "adm1", "adm1", "adm2", "adm2", "adm2"],
+            "name": ["Haiti", "Ouest", "Sud-Est", "Port-au-Prince", "Delmas", "Jacmel"],
+        }
+    )
     dim = h.area_dimension(gaz, "adm2")
     assert dim.parent["HT01"] == TOTAL and dim.parent["HT0111"] == "HT01"
     assert dim.labels[TOTAL] == "Haiti"
@@ -26,8 +30,13 @@ def test_area_levels_from_parent_map() -> None:
 
 
 def test_two_countries_keep_adm0() -> None:
-    gaz = pd.DataFrame({"code": ["A", "B", "A1", "B1"], "parent": [None, None, "A", "B"],
-                        "level": ["adm0", "adm0", "adm1", "adm1"]})
+    gaz = pd.DataFrame(
+        {
+            "code": ["A", "B", "A1", "B1"],
+            "parent": [None, None, "A", "B"],
+            "level": ["adm0", "adm0", "adm1", "adm1"],
+        }
+    )
     dim = h.area_dimension(gaz, "adm1")
     assert dim.parent == {TOTAL: None, "A": TOTAL, "A1": "A", "B": TOTAL, "B1": "B"}
 
@@ -35,9 +44,19 @@ def test_two_countries_keep_adm0() -> None:
 def test_real_gazetteer(shared_data: Path) -> None:
     g = pd.read_csv(shared_data / "geo" / "global_pcodes_adm1_adm2.csv", dtype=str, keep_default_na=False)
     g = g[g["Location"] == "HTI"]
-    gaz = pd.concat([pd.DataFrame({"code": ["HTI"], "parent": [None], "level": ["adm0"], "name": ["Haiti"]}),
-                     pd.DataFrame({"code": g["P-Code"], "parent": g["Parent P-Code"].replace("", "HTI"),
-                                   "level": "adm" + g["Admin Level"], "name": g["Name"]})])
+    gaz = pd.concat(
+        [
+            pd.DataFrame({"code": ["HTI"], "parent": [None], "level": ["adm0"], "name": ["Haiti"]}),
+            pd.DataFrame(
+                {
+                    "code": g["P-Code"],
+                    "parent": g["Parent P-Code"].replace("", "HTI"),
+                    "level": "adm" + g["Admin Level"],
+                    "name": g["Name"],
+                }
+            ),
+        ]
+    )
     dim = h.area_dimension(gaz, "adm2")
     assert len([c for c in dim.codes if dim.level(c) == 1]) == 10
     assert len(dim.leaves()) == 140

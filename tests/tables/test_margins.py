@@ -38,8 +38,15 @@ def test_vignette_aggregate_input(shared_data: Path) -> None:
 
 
 def test_top_contributions_and_keys() -> None:
-    fin = pd.DataFrame({"g": ["a", "a", "b"], "n": [1, 1, 1], "value": [5.0, 3.0, 9.0],
-                        "top1": [5.0, 3.0, 9.0], "ckey": [0.75, 0.5, 0.5]})
+    fin = pd.DataFrame(
+        {
+            "g": ["a", "a", "b"],
+            "n": [1, 1, 1],
+            "value": [5.0, 3.0, 9.0],
+            "top1": [5.0, 3.0, 9.0],
+            "ckey": [0.75, 0.5, 0.5],
+        }
+    )
     cube = compute_margins(fin, [flat_dimension("g", ["a", "b"])])
     c = cube.cells.set_index("g")
     assert c.loc[TOTAL, "top1"] == 9 and c.loc[TOTAL, "top2"] == 5 and c.loc["a", "top2"] == 3
@@ -48,11 +55,24 @@ def test_top_contributions_and_keys() -> None:
 
 
 def test_build_cube_from_spec_with_bands_and_regions() -> None:
-    spec = parse_spec({"name": "t", "dimensions": [
-        {"field": "nationality", "grouping": "un_m49_region"}, {"field": "sex", "codes": ["female", "male", "other"]},
-        {"field": "age", "grouping": {"bands": [0, 18]}}]})
-    fin = pd.DataFrame({"nationality": ["SYR", "FRA", "SYR"], "sex": ["male", "female", "male"],
-                        "age": [3, 40, 20], "n": [2, 5, 1]})
+    spec = parse_spec(
+        {
+            "name": "t",
+            "dimensions": [
+                {"field": "nationality", "grouping": "un_m49_region"},
+                {"field": "sex", "codes": ["female", "male", "other"]},
+                {"field": "age", "grouping": {"bands": [0, 18]}},
+            ],
+        }
+    )
+    fin = pd.DataFrame(
+        {
+            "nationality": ["SYR", "FRA", "SYR"],
+            "sex": ["male", "female", "male"],
+            "age": [3, 40, 20],
+            "n": [2, 5, 1],
+        }
+    )
     cube = build_cube(spec, fin)
     assert cube.cells.attrs["zeros_omitted"] is False
     dims = {d.name: d for d in cube.dimensions}
@@ -73,8 +93,16 @@ def test_sparse_cube_lists_observed_cells_and_margins() -> None:
     assert additivity(cube, cube.cells["value"].to_numpy()).non_additive == 0
 
 
-finest_rows = st.lists(st.tuples(st.sampled_from(["A", "Ba", "Bb", "Bc", "C", "D"]), st.sampled_from(["m", "w"]),
-                                 st.sampled_from(list("abcdef")), st.integers(1, 50)), min_size=1, max_size=40)
+finest_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "Ba", "Bb", "Bc", "C", "D"]),
+        st.sampled_from(["m", "w"]),
+        st.sampled_from(list("abcdef")),
+        st.integers(1, 50),
+    ),
+    min_size=1,
+    max_size=40,
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -41,24 +41,35 @@ def test_design_example_loads(tmp_path: Path) -> None:
 
 
 def test_json_spec(tmp_path: Path) -> None:
-    p = write(tmp_path, '{"name": "t", "dimensions": [{"field": "sex"}], "measure": {"weighted": "sampling_weight"},'
-                        ' "protection": {"method": "rounding", "rounding_base": 3}}', "t.json")
+    p = write(
+        tmp_path,
+        '{"name": "t", "dimensions": [{"field": "sex"}], "measure": {"weighted": "sampling_weight"},'
+        ' "protection": {"method": "rounding", "rounding_base": 3}}',
+        "t.json",
+    )
     spec = load_spec(p)
     assert spec.measure.kind == "weighted" and spec.measure.field == "sampling_weight"
     assert spec.policy.rounding.base == 3
 
 
-@pytest.mark.parametrize(("snippet", "column", "row"), [
-    ("filter: [{field: migration_statu, op: eq, value: x}]\ndimensions: [{field: sex}]\n", "filter[0].field", 2),
-    ("dimensions:\n  - {field: sex}\n  - {field: area, level: adm3}\n", "dimensions[1]", 4),
-    ("dimensions: [{field: sex, grouping: un_m49_region}]\n", "dimensions[0]", 2),
-    ("dimensions: [{field: sex}]\nmeasure: {sum: sex}\n", "measure", 3),
-    ("dimensions: [{field: sex}]\nfilter: [{field: age, op: between, value: 3}]\n", "filter[0]", 3),
-    ("dimensions: [{field: sex}]\nfilter: [{field: age, op: is_null, value: 3}]\n", "filter[0]", 3),
-    ("dimensions: [{field: sex}]\nprotection: {method: suppresion}\n", "protection.method", 3),
-    ("dimensions: [{field: sex}]\nsql: 'select 1'\n", "sql", 3),
-    ("dimensions: [{field: sex}, {field: sex}]\n", None, None),
-])
+@pytest.mark.parametrize(
+    ("snippet", "column", "row"),
+    [
+        (
+            "filter: [{field: migration_statu, op: eq, value: x}]\ndimensions: [{field: sex}]\n",
+            "filter[0].field",
+            2,
+        ),
+        ("dimensions:\n  - {field: sex}\n  - {field: area, level: adm3}\n", "dimensions[1]", 4),
+        ("dimensions: [{field: sex, grouping: un_m49_region}]\n", "dimensions[0]", 2),
+        ("dimensions: [{field: sex}]\nmeasure: {sum: sex}\n", "measure", 3),
+        ("dimensions: [{field: sex}]\nfilter: [{field: age, op: between, value: 3}]\n", "filter[0]", 3),
+        ("dimensions: [{field: sex}]\nfilter: [{field: age, op: is_null, value: 3}]\n", "filter[0]", 3),
+        ("dimensions: [{field: sex}]\nprotection: {method: suppresion}\n", "protection.method", 3),
+        ("dimensions: [{field: sex}]\nsql: 'select 1'\n", "sql", 3),
+        ("dimensions: [{field: sex}, {field: sex}]\n", None, None),
+    ],
+)
 def test_mistakes_are_located(tmp_path: Path, snippet: str, column: str | None, row: int | None) -> None:
     with pytest.raises(RejectedInput) as info:
         load_spec(write(tmp_path, "name: t\n" + snippet))
@@ -93,5 +104,11 @@ def test_sensitivity_defaults_from_vocabulary() -> None:
 
 def test_cell_key_needs_counts() -> None:
     with pytest.raises(RejectedInput):
-        parse_spec({"name": "t", "dimensions": [{"field": "sex"}], "measure": {"weighted": "sampling_weight"},
-                    "protection": {"method": "cell_key"}})
+        parse_spec(
+            {
+                "name": "t",
+                "dimensions": [{"field": "sex"}],
+                "measure": {"weighted": "sampling_weight"},
+                "protection": {"method": "cell_key"},
+            }
+        )

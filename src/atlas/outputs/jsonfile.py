@@ -49,8 +49,15 @@ class JsonRenderer:
     media_type = "application/json"
 
     def render(self, table: ProtectedTable, out: Path) -> Path:
-        doc = {"name": table.name, "title": table.title, "measure": table.measure,
-               "dimensions": table.dim_names, "flags": FLAG_LEGEND, "notes": list(table.notes),
-               "zeros_omitted": table.zeros_omitted, "cells": cell_records(table)}
+        doc = {
+            "name": table.name,
+            "title": table.title,
+            "measure": table.measure,
+            "dimensions": table.dim_names,
+            "flags": FLAG_LEGEND,
+            "notes": list(table.notes),
+            "zeros_omitted": table.zeros_omitted,
+            "cells": cell_records(table),
+        }
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
         return out

@@ -54,8 +54,10 @@ def get_renderer(fmt: str) -> Renderer:
     try:
         return _RENDERERS[fmt]
     except KeyError:
-        raise NotFound(f"no renderer for format {fmt!r}", issues=[
-            Issue("unknown-format", f"known formats: {', '.join(formats())}", value=fmt)]) from None
+        raise NotFound(
+            f"no renderer for format {fmt!r}",
+            issues=[Issue("unknown-format", f"known formats: {', '.join(formats())}", value=fmt)],
+        ) from None
 
 
 def output_path(table: ProtectedTable, renderer: Renderer, out: str | Path) -> Path:
@@ -67,8 +69,11 @@ def output_path(table: ProtectedTable, renderer: Renderer, out: str | Path) -> P
 def render(protected: ProtectedTable, fmt: str, out_path: str | Path) -> Path:
     """Write `protected` as `fmt` to `out_path` (file or folder); only ProtectedTable objects are accepted."""
     if not isinstance(protected, ProtectedTable):
-        raise PolicyRefused("only protected tables can be rendered", clause="output",
-                            issues=[Issue("not-protected", f"got {type(protected).__name__}")])
+        raise PolicyRefused(
+            "only protected tables can be rendered",
+            clause="output",
+            issues=[Issue("not-protected", f"got {type(protected).__name__}")],
+        )
     renderer = get_renderer(fmt)
     target = output_path(protected, renderer, out_path)
     target.parent.mkdir(parents=True, exist_ok=True)

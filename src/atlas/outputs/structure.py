@@ -16,15 +16,32 @@ def structure(table: ProtectedTable) -> dict[str, Any]:
     """The document written to structure.json (also used by other renderers)."""
     dims = []
     for d in table.dimensions:
-        dims.append({"name": d.name, "sensitive": d.sensitive, "codes": [
-            {"code": c, "parent": p, "label": d.labels.get(c, c), "level": d.level(c)} for c, p in d.parent.items()]})
-    return jsonable({
-        "format_version": FORMAT_VERSION, "name": table.name, "title": table.title, "measure": table.measure,
-        "dimensions": dims, "policy": table.policy.to_dict(), "method_details": table.method_details,
-        "information_loss": table.info_loss, "audit": table.audit, "flags": FLAG_LEGEND,
-        "zeros_omitted": table.zeros_omitted, "notes": list(table.notes),
-        "cells": len(table),
-    })
+        dims.append(
+            {
+                "name": d.name,
+                "sensitive": d.sensitive,
+                "codes": [
+                    {"code": c, "parent": p, "label": d.labels.get(c, c), "level": d.level(c)}
+                    for c, p in d.parent.items()
+                ],
+            }
+        )
+    return jsonable(
+        {
+            "format_version": FORMAT_VERSION,
+            "name": table.name,
+            "title": table.title,
+            "measure": table.measure,
+            "dimensions": dims,
+            "policy": table.policy.to_dict(),
+            "method_details": table.method_details,
+            "audit": table.audit,
+            "flags": FLAG_LEGEND,
+            "zeros_omitted": table.zeros_omitted,
+            "notes": list(table.notes),
+            "cells": len(table),
+        }
+    )
 
 
 class StructureRenderer:

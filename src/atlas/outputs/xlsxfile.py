@@ -37,15 +37,27 @@ class XlsxRenderer:
 
     def render(self, table: ProtectedTable, out: Path) -> Path:
         if len(table) > MAX_ROWS:
-            raise RejectedInput("table too large for a spreadsheet", issues=[
-                Issue("xlsx-too-large", f"{len(table)} cells", hint="use csv or json")])
-        wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False, "in_memory": True})
+            raise RejectedInput(
+                "table too large for a spreadsheet",
+                issues=[Issue("xlsx-too-large", f"{len(table)} cells", hint="use csv or json")],
+            )
+        wb = xlsxwriter.Workbook(
+            str(out),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "in_memory": True,
+            },
+        )
         try:
-            fmt = {"title": wb.add_format({"bold": True, "font_size": 13}),
-                   "head": wb.add_format({"bold": True, "bottom": 1, "text_wrap": True}),
-                   "num": wb.add_format({"num_format": "#,##0" if table.measure == "count" else "#,##0.0"}),
-                   "sym": wb.add_format({"align": "right"}), "note": wb.add_format({"italic": True})}
+            fmt = {
+                "title": wb.add_format({"bold": True, "font_size": 13}),
+                "head": wb.add_format({"bold": True, "bottom": 1, "text_wrap": True}),
+                "num": wb.add_format({"num_format": "#,##0" if table.measure == "count" else "#,##0.0"}),
+                "sym": wb.add_format({"align": "right"}),
+                "note": wb.add_format({"italic": True}),
+            }
             self._table_sheet(wb, table, fmt)
             self._data_sheet(wb, table, fmt)
             self._notes_sheet(wb, table, fmt)
@@ -60,8 +72,10 @@ class XlsxRenderer:
         for j, h in enumerate(heads):
             ws.write_string(2, j, safe_text(h), fmt["head"])
         cells = t.cells
-        labels = [cells[d.name].map(lambda c, d=d: ("  " * d.level(c)) + d.labels.get(c, c)).to_numpy()
-                  for d in t.dimensions]
+        labels = [
+            cells[d.name].map(lambda c, d=d: ("  " * d.level(c)) + d.labels.get(c, c)).to_numpy()
+            for d in t.dimensions
+        ]
         values = cells["value"].to_numpy(dtype=object)
         flags = cells["flag"].to_numpy(dtype=object)
         for i in range(len(cells)):
@@ -104,13 +118,17 @@ class XlsxRenderer:
     def _notes_sheet(self, wb: xlsxwriter.Workbook, t: ProtectedTable, fmt: dict[str, Any]) -> None:
         ws = wb.add_worksheet("Notes")
         doc = structure(t)
-        rows = [("Table", t.name), ("Title", t.title or ""), ("Measure", t.measure),
-                ("Suppression symbol", SUPPRESSED_SYMBOL), *((f"Flag '{k}'", v) for k, v in FLAG_LEGEND.items()),
-                *(("Note", n) for n in t.notes),
-                ("Disclosure policy", json.dumps(doc["policy"], ensure_ascii=False)),
-                ("Method details", json.dumps(doc["method_details"], ensure_ascii=False)),
-                ("Information loss", json.dumps(doc["information_loss"], ensure_ascii=False)),
-                ("Audit", json.dumps(doc["audit"], ensure_ascii=False))]
+        rows = [
+            ("Table", t.name),
+            ("Title", t.title or ""),
+            ("Measure", t.measure),
+            ("Suppression symbol", SUPPRESSED_SYMBOL),
+            *((f"Flag '{k}'", v) for k, v in FLAG_LEGEND.items()),
+            *(("Note", n) for n in t.notes),
+            ("Disclosure policy", json.dumps(doc["policy"], ensure_ascii=False)),
+            ("Method details", json.dumps(doc["method_details"], ensure_ascii=False)),
+            ("Audit", json.dumps(doc["audit"], ensure_ascii=False)),
+        ]
         for i, (k, v) in enumerate(rows):
             ws.write_string(i, 0, safe_text(k), fmt["head"])
             ws.write_string(i, 1, safe_text(v))

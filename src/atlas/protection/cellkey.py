@@ -44,13 +44,20 @@ class PTable:
         """What a release records about the noise: source, parameters, D and the mean/variance per i."""
         frame = pd.DataFrame({"i": self.i, "v": self.v, "p": self.p})
         mom = frame.assign(pv=frame.p * frame.v, pv2=frame.p * frame.v**2).groupby("i")[["pv", "pv2"]].sum()
-        return {"source": self.source, "params": dict(self.params), "imax": self.imax,
-                "max_perturbation": self.max_perturbation,
-                "mean": mom["pv"].round(6).tolist(), "variance": (mom["pv2"] - mom["pv"] ** 2).round(6).tolist()}
+        return {
+            "source": self.source,
+            "params": dict(self.params),
+            "imax": self.imax,
+            "max_perturbation": self.max_perturbation,
+            "mean": mom["pv"].round(6).tolist(),
+            "variance": (mom["pv2"] - mom["pv"] ** 2).round(6).tolist(),
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """tau-Argus layout (i;j;p;v;p_int_ub) for writing out with the release documentation."""
-        return pd.DataFrame({"i": self.i, "j": self.i + self.v, "p": self.p, "v": self.v, "p_int_ub": self.ub})
+        return pd.DataFrame(
+            {"i": self.i, "j": self.i + self.v, "p": self.p, "v": self.v, "p_int_ub": self.ub}
+        )
 
 
 def read_ptable(path: str | Path) -> PTable:
@@ -59,21 +66,36 @@ def read_ptable(path: str | Path) -> PTable:
     try:
         t = pd.read_csv(p, sep=";", dtype=str)
     except (OSError, pd.errors.ParserError) as exc:
-        raise RejectedInput(f"cannot read p-table {p}", issues=[Issue("ptable-unreadable", str(exc), file=str(p))]) from None
+        raise RejectedInput(
+            f"cannot read p-table {p}", issues=[Issue("ptable-unreadable", str(exc), file=str(p))]
+        ) from None
     t.columns = [{"p_ij": "p"}.get(c.strip().strip('"'), c.strip().strip('"')) for c in t.columns]
     if "type" in t.columns:
         t = t[t["type"].isin(["all"])]
     need = {"i", "p", "v"}
     if not need <= set(t.columns):
-        raise RejectedInput(f"p-table {p} lacks columns", issues=[
-            Issue("ptable-columns", "needs i;j;p;v;p_int_ub", file=str(p), value=",".join(t.columns))])
-    num = {c: pd.to_numeric(t[c].str.replace(",", ".", regex=False), errors="coerce") for c in ("i", "p", "v")}
+        raise RejectedInput(
+            f"p-table {p} lacks columns",
+            issues=[
+                Issue("ptable-columns", "needs i;j;p;v;p_int_ub", file=str(p), value=",".join(t.columns))
+            ],
+        )
+    num = {
+        c: pd.to_numeric(t[c].str.replace(",", ".", regex=False), errors="coerce") for c in ("i", "p", "v")
+    }
     if any(s.isna().any() for s in num.values()):
-        raise RejectedInput(f"p-table {p} has non-numeric entries", issues=[Issue("ptable-values", "not a number", file=str(p))])
+        raise RejectedInput(
+            f"p-table {p} has non-numeric entries",
+            issues=[Issue("ptable-values", "not a number", file=str(p))],
+        )
     if not (np.mod(num["i"], 1) == 0).all() or not (np.mod(num["v"], 1) == 0).all():
-        raise RejectedInput(f"p-table {p} is for magnitudes (fractional i or v)", issues=[
-            Issue("ptable-kind", "only frequency p-tables are supported", file=str(p))])
-    return _finish(num["i"].to_numpy(int), num["v"].to_numpy(int), num["p"].to_numpy(float), source=str(p.name))
+        raise RejectedInput(
+            f"p-table {p} is for magnitudes (fractional i or v)",
+            issues=[Issue("ptable-kind", "only frequency p-tables are supported", file=str(p))],
+        )
+    return _finish(
+        num["i"].to_numpy(int), num["v"].to_numpy(int), num["p"].to_numpy(float), source=str(p.name)
+    )
 
 
 def default_ptable(max_perturbation: int = 3, variance: float = 1.0, js: int = 0) -> PTable:
@@ -100,8 +122,13 @@ def default_ptable(max_perturbation: int = 3, variance: float = 1.0, js: int = 0
         rows_i += [i] * int(keep.sum())
         rows_v += support[keep].tolist()
         rows_p += probs[keep].tolist()
-    return _finish(np.array(rows_i), np.array(rows_v), np.array(rows_p), source="atlas-default",
-                   params=(("D", d), ("V", variance), ("js", js)))
+    return _finish(
+        np.array(rows_i),
+        np.array(rows_v),
+        np.array(rows_p),
+        source="atlas-default",
+        params=(("D", d), ("V", variance), ("js", js)),
+    )
 
 
 def _max_entropy(support: np.ndarray, variance: float) -> np.ndarray:
@@ -117,15 +144,20 @@ def _max_entropy(support: np.ndarray, variance: float) -> np.ndarray:
         q = probs(x)
         return float((q @ s) ** 2 * 100 + (q @ s**2 - variance) ** 2)
 
-    best = minimize(loss, np.array([0.0, -0.5 / max(variance, 1e-6)]), method="Nelder-Mead",
-                    options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
+    best = minimize(
+        loss,
+        np.array([0.0, -0.5 / max(variance, 1e-6)]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000},
+    )
     q = probs(best.x)
     q[q < 1e-9] = 0.0
     return q / q.sum()
 
 
-def _finish(i: np.ndarray, v: np.ndarray, p: np.ndarray, *, source: str,
-            params: tuple[tuple[str, float], ...] = ()) -> PTable:
+def _finish(
+    i: np.ndarray, v: np.ndarray, p: np.ndarray, *, source: str, params: tuple[tuple[str, float], ...] = ()
+) -> PTable:
     order = np.lexsort((v, i))
     i, v, p = i[order], v[order], p[order]
     ub = np.zeros(len(p))
@@ -133,14 +165,21 @@ def _finish(i: np.ndarray, v: np.ndarray, p: np.ndarray, *, source: str,
         m = i == val
         tot = p[m].sum()
         if abs(tot - 1) > 1e-4:
-            raise RejectedInput("p-table row probabilities do not sum to 1", issues=[
-                Issue("ptable-sum", f"row i={val} sums to {tot:.6f}", value=str(val))])
+            raise RejectedInput(
+                "p-table row probabilities do not sum to 1",
+                issues=[Issue("ptable-sum", f"row i={val} sums to {tot:.6f}", value=str(val))],
+            )
         ub[m] = np.cumsum(p[m] / tot)
         ub[np.flatnonzero(m)[-1]] = 1.0
     if (i + v < 0).any():
-        raise RejectedInput("p-table produces negative counts", issues=[Issue("ptable-negative", "i + v < 0")])
+        raise RejectedInput(
+            "p-table produces negative counts", issues=[Issue("ptable-negative", "i + v < 0")]
+        )
     if set(np.unique(i)) != set(range(int(i.max()) + 1)):
-        raise RejectedInput("p-table must have rows for every i from 0 to its maximum", issues=[Issue("ptable-rows", "gap in i")])
+        raise RejectedInput(
+            "p-table must have rows for every i from 0 to its maximum",
+            issues=[Issue("ptable-rows", "gap in i")],
+        )
     return PTable(i, v, p, ub, source, params)
 
 
@@ -168,9 +207,17 @@ def perturbation(counts: np.ndarray, keys: np.ndarray, table: PTable) -> np.ndar
 def perturb_cube(cube: Cube, table: PTable) -> np.ndarray:
     """Perturbed count of every cell of `cube` (needs its `ckey` column from record keys)."""
     if "ckey" not in cube.cells:
-        raise PolicyRefused("cell-key perturbation needs record keys", clause="cell_key", issues=[Issue(
-            "cellkey-no-keys", "the finest-level counts carry no ckey column",
-            hint="compute the table with the record_key sum per cell")])
+        raise PolicyRefused(
+            "cell-key perturbation needs record keys",
+            clause="cell_key",
+            issues=[
+                Issue(
+                    "cellkey-no-keys",
+                    "the finest-level counts carry no ckey column",
+                    hint="compute the table with the record_key sum per cell",
+                )
+            ],
+        )
     n = cube.cells["n"].to_numpy(dtype=np.int64)
     v = perturbation(n, cell_keys(cube.cells["ckey"].to_numpy()), table)
     return n + v

@@ -42,9 +42,22 @@ def dp_cube(cube: Cube, rule: DPPolicy) -> DPRelease:
     leaves = [d.leaves() for d in cube.dimensions]
     size = int(np.prod([len(lv) for lv in leaves]))
     if size > MAX_FINEST_CELLS:
-        raise PolicyRefused("table too large for differential privacy", clause="dp", issues=[
-            Issue("dp-too-large", f"{size} finest cells (limit {MAX_FINEST_CELLS})", hint="use coarser dimensions")])
-    grid = pd.DataFrame(list(product(*leaves)), columns=cube.dim_names) if size else pd.DataFrame(columns=cube.dim_names)
+        raise PolicyRefused(
+            "table too large for differential privacy",
+            clause="dp",
+            issues=[
+                Issue(
+                    "dp-too-large",
+                    f"{size} finest cells (limit {MAX_FINEST_CELLS})",
+                    hint="use coarser dimensions",
+                )
+            ],
+        )
+    grid = (
+        pd.DataFrame(list(product(*leaves)), columns=cube.dim_names)
+        if size
+        else pd.DataFrame(columns=cube.dim_names)
+    )
     finest = grid.merge(cube.cells[[*cube.dim_names, "n"]], on=cube.dim_names, how="left")
     counts = finest["n"].fillna(0).to_numpy(dtype=np.int64)
     dp.enable_features("contrib")

@@ -102,9 +102,13 @@ class DisclosurePolicy:
     def from_dict(cls, data: dict[str, Any]) -> DisclosurePolicy:
         """Inverse of `to_dict`; nested rules given as mappings."""
         kinds = {
-            "group": GroupDisclosure, "dominance": Dominance, "p_percent": PPercent,
-            "interval": ProtectionIntervalPolicy, "rounding": RoundingPolicy,
-            "cell_key": CellKeyPolicy, "dp": DPPolicy,
+            "group": GroupDisclosure,
+            "dominance": Dominance,
+            "p_percent": PPercent,
+            "interval": ProtectionIntervalPolicy,
+            "rounding": RoundingPolicy,
+            "cell_key": CellKeyPolicy,
+            "dp": DPPolicy,
         }
         kw = {k: (kinds[k](**v) if k in kinds and isinstance(v, dict) else v) for k, v in data.items()}
         return cls(**kw)

@@ -28,7 +28,9 @@ class PrimaryResult:
 def primary_masks(cube: Cube, policy: DisclosurePolicy) -> PrimaryResult:
     """Apply every rule the policy enables; magnitude rules need `top1`/`top2` columns."""
     cells = cube.cells
-    reasons = {"frequency": frequency_mask(cells, policy.min_count, protect_zeros=policy.zeros == "protected")}
+    reasons = {
+        "frequency": frequency_mask(cells, policy.min_count, protect_zeros=policy.zeros == "protected")
+    }
     if policy.group is not None and any(d.sensitive for d in cube.dimensions):
         reasons["group"] = group_mask(cube, policy.group)
     if policy.dominance is not None:
@@ -58,7 +60,10 @@ def group_mask(cube: Cube, rule: GroupDisclosure) -> np.ndarray:
         others = [x for x in cube.dim_names if x != dim.name]
         par = cells[dim.name].map(dim.parent)
         has_parent = par.notna().to_numpy()
-        exempt = cells[dim.name].isin(EXEMPT_CATEGORIES).to_numpy() | cells[dim.name].astype(str).str.endswith("_NS").to_numpy()
+        exempt = (
+            cells[dim.name].isin(EXEMPT_CATEGORIES).to_numpy()
+            | cells[dim.name].astype(str).str.endswith("_NS").to_numpy()
+        )
         keys = [cells[o] for o in others] + [par]
         frame = pd.DataFrame({f"k{i}": k.to_numpy() for i, k in enumerate(keys)})
         frame["v"] = np.where(has_parent, value, 0.0)
@@ -69,7 +74,9 @@ def group_mask(cube: Cube, rule: GroupDisclosure) -> np.ndarray:
         total_v[has_parent] = grouped["v"].transform("sum").to_numpy()
         total_n[has_parent] = grouped["n"].transform("sum").to_numpy()
         share = np.divide(value, total_v, out=np.zeros(len(cells)), where=total_v > 0)
-        small = total_n <= rule.max_group_n if rule.max_group_n is not None else np.ones(len(cells), dtype=bool)
+        small = (
+            total_n <= rule.max_group_n if rule.max_group_n is not None else np.ones(len(cells), dtype=bool)
+        )
         out |= has_parent & ~exempt & (value > 0) & (share >= rule.threshold) & small
     return out
 
@@ -92,7 +99,17 @@ def _tops(cells: pd.DataFrame, n: int, rule: str) -> np.ndarray:
     cols = [f"top{i}" for i in range(1, n + 1)]
     missing = [c for c in cols if c not in cells]
     if missing:
-        raise PolicyRefused(f"the {rule} rule needs the largest contributions per cell", clause=rule, issues=[
-            Issue("magnitude-needs-top", f"cube has no column {c}", column=c,
-                  hint="compute the table with top contributions (sum or weighted measure)") for c in missing])
+        raise PolicyRefused(
+            f"the {rule} rule needs the largest contributions per cell",
+            clause=rule,
+            issues=[
+                Issue(
+                    "magnitude-needs-top",
+                    f"cube has no column {c}",
+                    column=c,
+                    hint="compute the table with top contributions (sum or weighted measure)",
+                )
+                for c in missing
+            ],
+        )
     return np.vstack([np.nan_to_num(cells[c].to_numpy(dtype=float)) for c in cols])

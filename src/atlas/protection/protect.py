@@ -22,9 +22,15 @@ def protect(cube_or_cubes: Cube, policy: DisclosurePolicy, **kw: Any) -> Protect
 def protect(cube_or_cubes: Sequence[Cube], policy: DisclosurePolicy, **kw: Any) -> list[ProtectedTable]: ...
 
 
-def protect(cube_or_cubes: Cube | Sequence[Cube], policy: DisclosurePolicy, *, names: Sequence[str] | str = "table",
-            title: str | None = None, measure: str = "count",
-            published_before: list[Cube] | None = None) -> ProtectedTable | list[ProtectedTable]:
+def protect(
+    cube_or_cubes: Cube | Sequence[Cube],
+    policy: DisclosurePolicy,
+    *,
+    names: Sequence[str] | str = "table",
+    title: str | None = None,
+    measure: str = "count",
+    published_before: list[Cube] | None = None,
+) -> ProtectedTable | list[ProtectedTable]:
     """Protect one cube, or linked cubes together (suppression sees them jointly); refuses rather than leak."""
     single = isinstance(cube_or_cubes, Cube)
     cubes = [cube_or_cubes] if single else list(cube_or_cubes)  # type: ignore[list-item]
@@ -40,61 +46,106 @@ def protect(cube_or_cubes: Cube | Sequence[Cube], policy: DisclosurePolicy, *, n
     return out[0] if single else out
 
 
-def _suppress(cubes: list[Cube], policy: DisclosurePolicy, names: list[str], title: str | None, measure: str,
-              published_before: list[Cube] | None) -> list[ProtectedTable]:
+def _suppress(
+    cubes: list[Cube],
+    policy: DisclosurePolicy,
+    names: list[str],
+    title: str | None,
+    measure: str,
+    published_before: list[Cube] | None,
+) -> list[ProtectedTable]:
     prim = [primary_masks(c, policy) for c in cubes]
     masks = [p.mask for p in prim]
-    details: dict[str, Any] = {"primary_rules": [p.counts() for p in prim], "secondary_method": policy.secondary}
+    details: dict[str, Any] = {
+        "primary_rules": [p.counts() for p in prim],
+        "secondary_method": policy.secondary,
+    }
     audit_summary: dict[str, Any] | None = {"suppressed": 0, "ok": True}
     bounds: list[pd.DataFrame | None] = [None] * len(cubes)
     suppressed = masks
+    flags: list[np.ndarray] | None = None
     if any(m.any() for m in masks):
         from atlas.protection.audit import audit_intervals
         from atlas.protection.interval import ProtectionInterval
         from atlas.protection.secondary import protect_secondary
 
-        interval = ProtectionInterval.from_policy(policy.min_count, policy.interval.lower_pct,
-                                                  policy.interval.upper_pct, policy.interval.absolute)
-        result = protect_secondary(cubes, masks, method=policy.secondary, protection=interval,
-                                   published_before=published_before)
-        suppressed = [np.asarray(s, dtype=bool) | m for s, m in zip(_suppressed_masks(result), masks)]
+        interval = ProtectionInterval.from_policy(
+            policy.min_count, policy.interval.lower_pct, policy.interval.upper_pct, policy.interval.absolute
+        )
+        result = protect_secondary(
+            cubes, masks, method=policy.secondary, protection=interval, published_before=published_before
+        )
+        suppressed = [np.asarray(s, dtype=bool) | m for s, m in zip(result.suppressed, masks)]
+        flags = [np.asarray(f, dtype=object) for f in result.flags]
         audit = audit_intervals(cubes, suppressed, interval, primary=masks, published_before=published_before)
         if not audit.ok:
-            raise PolicyRefused("the interval audit found suppressed cells that can be recovered", clause="audit",
-                                issues=[Issue("audit-failed", f"{len(audit.failures)} suppressed cells not protected")],
-                                detail={"audit": audit.summary()})
+            raise PolicyRefused(
+                "the interval audit found suppressed cells that can be recovered",
+                clause="audit",
+                issues=[Issue("audit-failed", f"{len(audit.failures)} suppressed cells not protected")],
+                detail={"audit": audit.summary()},
+            )
         audit_summary = audit.summary()
-        details["secondary"] = _result_info(result)
-        cols = [c for c in audit.cells.columns if c not in ("value", "need_lower", "need_upper", "need_width", "cell")]
-        bounds = [audit.cells.loc[audit.cells["cube"] == i, cols].drop(columns=["cube"]).reset_index(drop=True)
-                  for i in range(len(cubes))]
+        details["secondary"] = _result_info(result, cubes)
+        cols = [
+            c
+            for c in audit.cells.columns
+            if c not in ("value", "need_lower", "need_upper", "need_width", "cell")
+        ]
+        bounds = [
+            audit.cells.loc[audit.cells["cube"] == i, cols].drop(columns=["cube"]).reset_index(drop=True)
+            for i in range(len(cubes))
+        ]
     tables = []
     for i, cube in enumerate(cubes):
-        flag = np.where(masks[i], PRIMARY, np.where(suppressed[i], SECONDARY, PUBLISHED))
+        flag = np.where(masks[i], PRIMARY, np.where(suppressed[i], SECONDARY, PUBLISHED)).astype(object)
+        if flags is not None:
+            flag = np.where(suppressed[i], flag, flags[i])
         cells = _published(cube, cube.cells["value"].to_numpy(), suppressed[i], flag, measure)
-        tables.append(_build(
-            name=names[i], dimensions=tuple(cube.dimensions), _cells=cells, policy=policy,
-            method_details=details, info_loss=_suppression_loss(cube, masks[i], suppressed[i]),
-            audit=audit_summary, audit_intervals=bounds[i], title=title, measure=measure,
-            zeros_omitted=bool(cube.cells.attrs.get("zeros_omitted", False)),
-            notes=("Suppressed cells are empty with flag p (primary) or s (secondary).",)))
+        tables.append(
+            _build(
+                name=names[i],
+                dimensions=tuple(cube.dimensions),
+                _cells=cells,
+                policy=policy,
+                method_details=details,
+                info_loss=_suppression_loss(cube, masks[i], suppressed[i]),
+                audit=audit_summary,
+                audit_intervals=bounds[i],
+                title=title,
+                measure=measure,
+                zeros_omitted=bool(cube.cells.attrs.get("zeros_omitted", False)),
+                notes=("Suppressed cells are empty with flag p (primary) or s (secondary).",),
+            )
+        )
     return tables
 
 
-def _perturb(cube: Cube, policy: DisclosurePolicy, name: str, title: str | None, measure: str) -> ProtectedTable:
+def _perturb(
+    cube: Cube, policy: DisclosurePolicy, name: str, title: str | None, measure: str
+) -> ProtectedTable:
     true = cube.cells["value"].to_numpy(dtype=float)
     work = cube
     if policy.method == "cell_key":
-        table = (cellkey.read_ptable(policy.cell_key.ptable) if policy.cell_key.ptable
-                 else cellkey.default_ptable(policy.cell_key.max_perturbation, policy.cell_key.variance, policy.min_count - 1))
+        table = (
+            cellkey.read_ptable(policy.cell_key.ptable)
+            if policy.cell_key.ptable
+            else cellkey.default_ptable(
+                policy.cell_key.max_perturbation, policy.cell_key.variance, policy.min_count - 1
+            )
+        )
         values = cellkey.perturb_cube(cube, table)
-        values = cellkey.block_small(values, cellkey.cell_keys(cube.cells["ckey"].to_numpy()), policy.min_count)
+        values = cellkey.block_small(
+            values, cellkey.cell_keys(cube.cells["ckey"].to_numpy()), policy.min_count
+        )
         details: dict[str, Any] = {"ptable": table.describe()}
         note = f"Counts perturbed by the cell-key method (max perturbation {table.max_perturbation}); margins may not add up."
     elif policy.method == "rounding":
         values = rounding.round_cube(cube, policy.rounding)
         details = {"base": policy.rounding.base, "mode": policy.rounding.mode}
-        note = f"Values rounded to base {policy.rounding.base} ({policy.rounding.mode}); margins may not add up."
+        note = (
+            f"Values rounded to base {policy.rounding.base} ({policy.rounding.mode}); margins may not add up."
+        )
     elif policy.method == "dp":
         from atlas.protection.dp import dp_cube
 
@@ -103,26 +154,39 @@ def _perturb(cube: Cube, policy: DisclosurePolicy, name: str, title: str | None,
         true = _true_on(cube, work)
         values = work.cells["value"].to_numpy()
         details = {"epsilon_spent": rel.epsilon, "mechanism": rel.mechanism, "scale": rel.scale}
-        note = f"Counts with discrete Laplace noise, epsilon = {rel.epsilon:g}; negative noisy counts set to 0."
+        note = (
+            f"Counts with discrete Laplace noise, epsilon = {rel.epsilon:g}; negative noisy counts set to 0."
+        )
     else:
         raise PolicyRefused(f"unknown method {policy.method}", clause="method")
     add = rounding.additivity(work, values).to_dict()
     details["additivity"] = add
     flag = np.full(len(work.cells), PERTURBED, dtype=object)
     cells = _published(work, values, np.zeros(len(work.cells), dtype=bool), flag, measure)
-    return _build(name=name, dimensions=tuple(work.dimensions), _cells=cells, policy=policy,
-                  method_details=details, info_loss=_perturbation_loss(true, np.asarray(values, float)) | {"non_additive": add["non_additive"]},
-                  title=title, measure=measure, zeros_omitted=bool(work.cells.attrs.get("zeros_omitted", False)),
-                  notes=(note,))
+    return _build(
+        name=name,
+        dimensions=tuple(work.dimensions),
+        _cells=cells,
+        policy=policy,
+        method_details=details,
+        info_loss=_perturbation_loss(true, np.asarray(values, float)) | {"non_additive": add["non_additive"]},
+        title=title,
+        measure=measure,
+        zeros_omitted=bool(work.cells.attrs.get("zeros_omitted", False)),
+        notes=(note,),
+    )
 
 
 def _true_on(original: Cube, work: Cube) -> np.ndarray:
-    merged = work.cells[original.dim_names].merge(original.cells[[*original.dim_names, "value"]],
-                                                   on=original.dim_names, how="left")
+    merged = work.cells[original.dim_names].merge(
+        original.cells[[*original.dim_names, "value"]], on=original.dim_names, how="left"
+    )
     return merged["value"].fillna(0).to_numpy(dtype=float)
 
 
-def _published(cube: Cube, values: np.ndarray, hidden: np.ndarray, flag: np.ndarray, measure: str) -> pd.DataFrame:
+def _published(
+    cube: Cube, values: np.ndarray, hidden: np.ndarray, flag: np.ndarray, measure: str
+) -> pd.DataFrame:
     cells = cube.cells[cube.dim_names].copy()
     v = pd.array(np.asarray(values), dtype="Int64" if measure == "count" else "Float64")
     v[hidden] = pd.NA
@@ -137,27 +201,32 @@ def _suppression_loss(cube: Cube, primary: np.ndarray, suppressed: np.ndarray) -
     for d in cube.dimensions:
         leaf &= cube.cells[d.name].isin(d.leaves()).to_numpy()
     total = value[leaf].sum()
-    return {"cells": len(value), "primary": int(primary.sum()), "secondary": int((suppressed & ~primary).sum()),
-            "suppressed_share_cells": float(suppressed.mean()) if len(value) else 0.0,
-            "suppressed_share_value_finest": float(value[leaf & suppressed].sum() / total) if total else 0.0}
+    return {
+        "cells": len(value),
+        "primary": int(primary.sum()),
+        "secondary": int((suppressed & ~primary).sum()),
+        "suppressed_share_cells": float(suppressed.mean()) if len(value) else 0.0,
+        "suppressed_share_value_finest": float(value[leaf & suppressed].sum() / total) if total else 0.0,
+    }
 
 
 def _perturbation_loss(true: np.ndarray, published: np.ndarray) -> dict[str, Any]:
     diff = np.abs(published - true)
-    return {"cells": len(true), "changed": int((diff > 0).sum()), "mean_abs_change": float(diff.mean()) if len(diff) else 0.0,
-            "max_abs_change": float(diff.max()) if len(diff) else 0.0}
+    return {
+        "cells": len(true),
+        "changed": int((diff > 0).sum()),
+        "mean_abs_change": float(diff.mean()) if len(diff) else 0.0,
+        "max_abs_change": float(diff.max()) if len(diff) else 0.0,
+    }
 
 
-def _suppressed_masks(result: Any) -> list[np.ndarray]:
-    for attr in ("suppressed", "masks", "suppression"):
-        if hasattr(result, attr):
-            return list(getattr(result, attr))
-    raise PolicyRefused("secondary suppression returned no masks", clause="secondary")
-
-
-def _result_info(result: Any) -> dict[str, Any]:
-    summary = getattr(result, "summary", None)
-    if callable(summary):
-        out = summary()
-        return dict(out) if isinstance(out, dict) else {"summary": str(out)}
-    return {k: v for k, v in vars(result).items() if isinstance(v, (int, float, str, bool))}
+def _result_info(result: Any, cubes: list[Cube]) -> dict[str, Any]:
+    """What the release records about the secondary pattern: no value sums (they would be one more equation)."""
+    return {
+        "method": result.method,
+        "seconds": round(float(result.seconds), 3),
+        "primary": int(result.n_primary),
+        "secondary": int(result.n_secondary),
+        "repaired": int(result.repaired),
+        "secondary_cells": int(result.n_secondary),
+    }

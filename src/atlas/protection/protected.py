@@ -17,7 +17,9 @@ _BUILD_TOKEN = object()
 class ProtectedTable:
     """Protected cells (`value` is missing where suppressed, `flag` per the output contract) with metadata.
 
-    Holds no true value of a suppressed cell: the audit keeps only the attacker's bounds.
+    Holds no true value of a suppressed cell: the audit keeps only the attacker's bounds. `info_loss` is
+    for the steward's disclosure report and is never rendered into public files: sums of hidden or changed
+    values would give an attacker one more equation.
     """
 
     name: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,9 @@ class Additivity:
         return {"relations": self.relations, "non_additive": self.non_additive, "max_gap": self.max_gap}
 
 
-def round_to_base(values: np.ndarray, base: int, mode: str = "conventional", uniforms: np.ndarray | None = None) -> np.ndarray:
+def round_to_base(
+    values: np.ndarray, base: int, mode: str = "conventional", uniforms: np.ndarray | None = None
+) -> np.ndarray:
     """Every value to a multiple of `base`; random mode rounds up with probability remainder/base."""
     x = np.asarray(values, dtype=float)
     low = np.floor(x / base) * base
@@ -41,12 +44,14 @@ def round_to_base(values: np.ndarray, base: int, mode: str = "conventional", uni
 
 
 def cell_uniforms(cube: Cube) -> np.ndarray:
-    """A uniform per cell: the cell key when records carry keys, else a hash of the cell's coordinates."""
+    """A uniform per cell: the (secret, repeatable) cell key, else fresh OS randomness.
+
+    A public hash of the coordinates would let anyone recompute the draw and narrow the true value.
+    """
     cells = cube.cells
     if "ckey" in cells:
         return (cells["ckey"].to_numpy(dtype=np.int64) % CKEY_MODULUS) / CKEY_MODULUS
-    h = pd.util.hash_pandas_object(cells[cube.dim_names], index=False).to_numpy(dtype=np.uint64)
-    return (h >> np.uint64(11)).astype(float) / float(2**53)
+    return np.random.default_rng(secrets.randbits(128)).random(len(cells))
 
 
 def round_cube(cube: Cube, rule: RoundingPolicy) -> np.ndarray:
@@ -64,7 +69,9 @@ def additivity(cube: Cube, published: np.ndarray) -> Additivity:
         others = [d for d in cube.dim_names if d != dim.name]
         par = cells[dim.name].map(dim.parent)
         child = par.notna().to_numpy()
-        frame = cells.loc[child, others].assign(_code=par[child].to_numpy(), _v=np.asarray(published, float)[child])
+        frame = cells.loc[child, others].assign(
+            _code=par[child].to_numpy(), _v=np.asarray(published, float)[child]
+        )
         sums = frame.groupby([*others, "_code"], sort=False, dropna=False)["_v"].sum()
         parents = cells[others].assign(_code=cells[dim.name].to_numpy(), _p=np.asarray(published, float))
         parents = parents.set_index([*others, "_code"])["_p"]

@@ -17,18 +17,50 @@ FieldKind = Literal["category", "country", "area", "number", "year", "flag", "co
 AREA_LEVELS = ("adm0", "adm1", "adm2")
 
 # Dimensions that may reveal a sensitive attribute of a small group (DESIGN: status, trafficking, disability).
-SENSITIVE = frozenset({
-    "migration_status", "ethnicity", "informal_work", "employer_holds_documents", "unpaid_wages",
-    "unaccompanied_child", "wg_disability", "wg_seeing", "wg_hearing", "wg_walking", "wg_cognition",
-    "wg_self_care", "wg_communication",
-})
+SENSITIVE = frozenset(
+    {
+        "migration_status",
+        "ethnicity",
+        "informal_work",
+        "employer_holds_documents",
+        "unpaid_wages",
+        "unaccompanied_child",
+        "wg_disability",
+        "wg_seeing",
+        "wg_hearing",
+        "wg_walking",
+        "wg_cognition",
+        "wg_self_care",
+        "wg_communication",
+    }
+)
 _KINDS: dict[str, FieldKind] = {
-    "country": "country", "pcode": "area", "int": "number", "number": "number", "year": "year",
-    "bool": "flag", "code": "code", "text": "code", "country_list": "list", "language_list": "list",
-    "id": "id", "date": "id",
+    "country": "country",
+    "pcode": "area",
+    "int": "number",
+    "number": "number",
+    "year": "year",
+    "bool": "flag",
+    "code": "code",
+    "text": "code",
+    "country_list": "list",
+    "language_list": "list",
+    "id": "id",
+    "date": "id",
 }
-_NOT_DIMENSIONS = frozenset({"record_id", "event_date", "household_id", "sampling_weight", "consent_purposes",
-                             "consent_date", "value", "languages", "transit_countries"})
+_NOT_DIMENSIONS = frozenset(
+    {
+        "record_id",
+        "event_date",
+        "household_id",
+        "sampling_weight",
+        "consent_purposes",
+        "consent_date",
+        "value",
+        "languages",
+        "transit_countries",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +82,7 @@ def _codes(vocab: str | None, kind: str) -> tuple[str, ...]:
     if vocab is None:
         return ()
     from atlas.vocab.categories import category
+
     try:
         return tuple(category(vocab).code_list())
     except NotFound:
@@ -61,8 +94,13 @@ def _define(f: Field) -> FieldDef:
     codes = _codes(f.vocab, f.kind)
     kind = "category" if codes and kind == "code" else kind
     return FieldDef(
-        name=f.name, kind=kind, codes=codes, levels=AREA_LEVELS if kind == "area" else (),
-        sensitive=f.name in SENSITIVE, dimension=f.name not in _NOT_DIMENSIONS, label=f.label,
+        name=f.name,
+        kind=kind,
+        codes=codes,
+        levels=AREA_LEVELS if kind == "area" else (),
+        sensitive=f.name in SENSITIVE,
+        dimension=f.name not in _NOT_DIMENSIONS,
+        label=f.label,
     )
 
 
@@ -74,8 +112,13 @@ def all_fields() -> dict[str, FieldDef]:
         out.setdefault(f.name, _define(f))
     for lv in AREA_LEVELS:
         out[lv] = FieldDef(lv, "area", label=f"Admin area ({lv})")
-    out["wg_disability"] = FieldDef("wg_disability", "flag", ("true", "false"), sensitive=True,
-                                    label="Disability (Washington Group short set)")
+    out["wg_disability"] = FieldDef(
+        "wg_disability",
+        "flag",
+        ("true", "false"),
+        sensitive=True,
+        label="Disability (Washington Group short set)",
+    )
     out["sampling_weight"] = FieldDef("sampling_weight", "number", dimension=False, label="Sampling weight")
     return out
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from atlas.errors import Issue, RejectedInput
 from atlas.protection.cube import TOTAL, Dimension
+import itertools
 
 NOT_STATED = "_NS"
 REGION_PREFIX = "M49_"
@@ -31,22 +32,35 @@ def preorder(parent: Mapping[str, str | None], order: Sequence[str] | None = Non
         out[code] = parent[code]
         stack.extend(sorted(kids.get(code, []), key=lambda c: rank.get(c, 0), reverse=True))
     if len(out) != len(parent):
-        raise RejectedInput("hierarchy has a cycle or a code whose parent is missing", issues=[
-            Issue("hierarchy-cycle", "not reachable from the root", value=", ".join(sorted(set(parent) - set(out))[:10]))
-        ])
+        raise RejectedInput(
+            "hierarchy has a cycle or a code whose parent is missing",
+            issues=[
+                Issue(
+                    "hierarchy-cycle",
+                    "not reachable from the root",
+                    value=", ".join(sorted(set(parent) - set(out))[:10]),
+                )
+            ],
+        )
     return out
 
 
-def flat_dimension(name: str, codes: Iterable[str], labels: Mapping[str, str] | None = None,
-                   sensitive: bool = False) -> Dimension:
+def flat_dimension(
+    name: str, codes: Iterable[str], labels: Mapping[str, str] | None = None, sensitive: bool = False
+) -> Dimension:
     """Categories directly under the total."""
     parent: dict[str, str | None] = {TOTAL: None}
     parent.update({str(c): TOTAL for c in codes if str(c) != TOTAL})
     return Dimension(name, parent, _labels(labels), sensitive)
 
 
-def grouped_dimension(name: str, leaves: Iterable[str], groups: Mapping[str, Sequence[str]],
-                      labels: Mapping[str, str] | None = None, sensitive: bool = False) -> Dimension:
+def grouped_dimension(
+    name: str,
+    leaves: Iterable[str],
+    groups: Mapping[str, Sequence[str]],
+    labels: Mapping[str, str] | None = None,
+    sensitive: bool = False,
+) -> Dimension:
     """Custom groups of codes (groups may contain groups); ungrouped leaves sit directly under the total."""
     parent: dict[str, str | None] = {TOTAL: None}
     leaves = list(leaves)
@@ -66,8 +80,12 @@ def grouped_dimension(name: str, leaves: Iterable[str], groups: Mapping[str, Seq
     for g, members in groups.items():
         for m in members:
             if parent.get(m) not in (None, TOTAL) or m == g:
-                raise RejectedInput(f"code {m!r} is in more than one group of {name}", issues=[
-                    Issue("grouping-overlap", "a code may belong to one group only", column=name, value=m)])
+                raise RejectedInput(
+                    f"code {m!r} is in more than one group of {name}",
+                    issues=[
+                        Issue("grouping-overlap", "a code may belong to one group only", column=name, value=m)
+                    ],
+                )
             parent[m] = g
     for leaf in leaves:
         if leaf not in parent:
@@ -77,7 +95,7 @@ def grouped_dimension(name: str, leaves: Iterable[str], groups: Mapping[str, Seq
 
 def band_codes(bands: Sequence[int]) -> list[str]:
     """Codes of numeric bands from their lower bounds: [0, 15, 65] -> 00-14, 15-64, 65+ (as vocab/ages.py)."""
-    return [f"{lo:02d}-{hi - 1:02d}" for lo, hi in zip(bands, bands[1:])] + [f"{bands[-1]}+"]
+    return [f"{lo:02d}-{hi - 1:02d}" for lo, hi in itertools.pairwise(bands)] + [f"{bands[-1]}+"]
 
 
 def band_of(values: pd.Series | np.ndarray, bands: Sequence[int]) -> np.ndarray:
@@ -89,8 +107,13 @@ def band_of(values: pd.Series | np.ndarray, bands: Sequence[int]) -> np.ndarray:
     return codes[idx]
 
 
-def banded_dimension(name: str, bands: Sequence[int], groups: Mapping[str, Sequence[str]] | None = None,
-                     labels: Mapping[str, str] | None = None, with_unknown: bool = True) -> Dimension:
+def banded_dimension(
+    name: str,
+    bands: Sequence[int],
+    groups: Mapping[str, Sequence[str]] | None = None,
+    labels: Mapping[str, str] | None = None,
+    with_unknown: bool = True,
+) -> Dimension:
     """Numeric bands (e.g. age) and optional groups of bands."""
     leaves = band_codes(bands) + (["unknown"] if with_unknown else [])
     return grouped_dimension(name, leaves, groups or {}, labels)
@@ -100,8 +123,10 @@ def area_dimension(gazetteer: pd.DataFrame, level: str, name: str = "area") -> D
     """Admin areas down to `level` from (code, parent, level, name) rows; one country collapses into `_T`."""
     need = {"code", "parent", "level"}
     if not need <= set(gazetteer.columns):
-        raise RejectedInput("area hierarchy needs columns code, parent, level", issues=[
-            Issue("hierarchy-columns", f"missing {sorted(need - set(gazetteer.columns))}")])
+        raise RejectedInput(
+            "area hierarchy needs columns code, parent, level",
+            issues=[Issue("hierarchy-columns", f"missing {sorted(need - set(gazetteer.columns))}")],
+        )
     levels = ["adm0", "adm1", "adm2", "adm3"]
     keep = levels[: levels.index(level) + 1]
     g = gazetteer[gazetteer["level"].isin(keep)]
@@ -120,8 +145,10 @@ def area_dimension(gazetteer: pd.DataFrame, level: str, name: str = "area") -> D
             parent[code] = TOTAL if par is None or (single and par == countries[0]) else par
     missing = sorted({p for p in parent.values() if p is not None and p not in parent})
     if missing:
-        raise RejectedInput("area hierarchy names parents that are not in it", issues=[
-            Issue("hierarchy-parent", "unknown parent code", value=m) for m in missing[:20]])
+        raise RejectedInput(
+            "area hierarchy names parents that are not in it",
+            issues=[Issue("hierarchy-parent", "unknown parent code", value=m) for m in missing[:20]],
+        )
     labels = dict(zip(codes, g["name"].astype(str))) if "name" in g.columns else {}
     if single:
         labels[TOTAL] = labels.pop(str(countries[0]), TOTAL)
@@ -135,8 +162,9 @@ def m49_table() -> pd.DataFrame:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
-def region_dimension(name: str, countries: Iterable[str], depth: str = "un_m49_region",
-                     sensitive: bool = False) -> Dimension:
+def region_dimension(
+    name: str, countries: Iterable[str], depth: str = "un_m49_region", sensitive: bool = False
+) -> Dimension:
     """Countries under UN M49 regions (and sub-regions); codes outside M49 (unknown, stateless) sit under `_T`."""
     t = m49_table().set_index("iso3")
     parent: dict[str, str | None] = {TOTAL: None}
@@ -167,9 +195,13 @@ def with_leaves_for(dim: Dimension, observed: Iterable[str]) -> tuple[Dimension,
     kids = dim.children()
     unknown = sorted({str(c) for c in observed} - set(dim.parent))
     if unknown:
-        raise RejectedInput(f"codes of {dim.name} not in its hierarchy", issues=[
-            Issue("code-not-in-hierarchy", "code has no place in the hierarchy", column=dim.name, value=c)
-            for c in unknown[:50]])
+        raise RejectedInput(
+            f"codes of {dim.name} not in its hierarchy",
+            issues=[
+                Issue("code-not-in-hierarchy", "code has no place in the hierarchy", column=dim.name, value=c)
+                for c in unknown[:50]
+            ],
+        )
     inner = sorted({str(c) for c in observed if kids.get(str(c))})
     if not inner:
         return dim, {}

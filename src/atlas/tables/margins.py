@@ -26,9 +26,13 @@ SUM_COLUMNS = ("value", "n")
 TOP_COLUMNS = ("top1", "top2")
 
 
-def build_cube(spec: TableSpec, finest: pd.DataFrame,
-               hierarchies: Mapping[str, Dimension | pd.DataFrame] | None = None,
-               *, dense_limit: int = DENSE_LIMIT) -> Cube:
+def build_cube(
+    spec: TableSpec,
+    finest: pd.DataFrame,
+    hierarchies: Mapping[str, Dimension | pd.DataFrame] | None = None,
+    *,
+    dense_limit: int = DENSE_LIMIT,
+) -> Cube:
     """Cube of `spec` from finest-level rows (one column per dimension field + value, n [, top1, top2, ckey])."""
     hierarchies = hierarchies or {}
     finest = _banded(spec, finest)
@@ -38,8 +42,16 @@ def build_cube(spec: TableSpec, finest: pd.DataFrame,
     dims = [dimension_for(d, finest[d.field], hierarchies.get(d.field)) for d in spec.dimensions]
     dense = spec.protection.zeros == "protected" or _product(dims) <= dense_limit
     if spec.protection.zeros == "protected" and _product(dims) > dense_limit * 4:
-        raise RejectedInput("table too large to protect zeros", issues=[Issue(
-            "cube-too-large", f"{_product(dims)} cells", hint="publish zeros or use coarser dimensions")])
+        raise RejectedInput(
+            "table too large to protect zeros",
+            issues=[
+                Issue(
+                    "cube-too-large",
+                    f"{_product(dims)} cells",
+                    hint="publish zeros or use coarser dimensions",
+                )
+            ],
+        )
     return compute_margins(finest, dims, dense=dense)
 
 
@@ -67,10 +79,14 @@ def dimension_for(d: DimensionSpec, observed: pd.Series, given: Dimension | pd.D
 def compute_margins(finest: pd.DataFrame, dims: Sequence[Dimension], *, dense: bool = True) -> Cube:
     """All cells incl. margins; sums `value`, `n`, `ckey` (mod 2^32); keeps the two largest `top` values."""
     names = [d.name for d in dims]
-    missing = [c for c in [*names, "value"] if c not in finest.columns and not (c == "value" and "n" in finest)]
+    missing = [
+        c for c in [*names, "value"] if c not in finest.columns and not (c == "value" and "n" in finest)
+    ]
     if missing:
-        raise RejectedInput("finest-level counts lack columns", issues=[
-            Issue("finest-columns", "column missing", column=c) for c in missing])
+        raise RejectedInput(
+            "finest-level counts lack columns",
+            issues=[Issue("finest-columns", "column missing", column=c) for c in missing],
+        )
     dims = list(dims)
     frame = finest
     for i, d in enumerate(dims):
@@ -92,7 +108,9 @@ def compute_margins(finest: pd.DataFrame, dims: Sequence[Dimension], *, dense: b
             m = a >= 0
             parts_k.append(flat[m] + (a[m] - own[m]) * mult[i])
             parts_v.append({c: v[m] for c, v in vals.items()})
-        flat, vals = _reduce(np.concatenate(parts_k), {c: np.concatenate([p[c] for p in parts_v]) for c in vals})
+        flat, vals = _reduce(
+            np.concatenate(parts_k), {c: np.concatenate([p[c] for p in parts_v]) for c in vals}
+        )
     if dense:
         flat, vals = _densify(flat, vals, int(np.prod(radix)))
     keys = np.array(np.unravel_index(flat, tuple(radix)), dtype=np.int64).reshape(len(radix), -1)
@@ -110,8 +128,15 @@ def _encode(frame: pd.DataFrame, dims: Sequence[Dimension]) -> tuple[np.ndarray,
         codes = pd.Categorical(col, categories=d.codes).codes.astype(np.int64)
         if (codes < 0).any():
             bad = sorted(set(col[codes < 0]))[:20]
-            raise RejectedInput(f"codes of {d.name} not in its hierarchy", issues=[
-                Issue("code-not-in-hierarchy", "code has no place in the hierarchy", column=d.name, value=b) for b in bad])
+            raise RejectedInput(
+                f"codes of {d.name} not in its hierarchy",
+                issues=[
+                    Issue(
+                        "code-not-in-hierarchy", "code has no place in the hierarchy", column=d.name, value=b
+                    )
+                    for b in bad
+                ],
+            )
         keys[i] = codes
     n = frame["n"].to_numpy() if "n" in frame else frame["value"].to_numpy()
     value = frame["value"].to_numpy() if "value" in frame else n
@@ -137,7 +162,11 @@ def _num(v: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.integer):
         return arr.astype(np.int64)
     arr = arr.astype(float)
-    return arr.astype(np.int64) if np.all(np.mod(arr, 1) == 0) and arr.size and np.abs(arr).max() < 2**53 else arr
+    return (
+        arr.astype(np.int64)
+        if np.all(np.mod(arr, 1) == 0) and arr.size and np.abs(arr).max() < 2**53
+        else arr
+    )
 
 
 def _reduce(flat: np.ndarray, vals: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -152,11 +181,15 @@ def _reduce(flat: np.ndarray, vals: dict[str, np.ndarray]) -> tuple[np.ndarray, 
         s = np.add.reduceat(v[order], starts) if flat.size else v[:0]
         out[c] = s % CKEY_MODULUS if c == "ckey" else s
     if "top1" in vals:
-        out["top1"], out["top2"] = _top2(flat, starts, vals["top1"][order], vals.get("top2", np.zeros(len(flat)))[order])
+        out["top1"], out["top2"] = _top2(
+            flat, starts, vals["top1"][order], vals.get("top2", np.zeros(len(flat)))[order]
+        )
     return (flat[starts] if flat.size else flat), out
 
 
-def _top2(flat: np.ndarray, starts: np.ndarray, t1: np.ndarray, t2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _top2(
+    flat: np.ndarray, starts: np.ndarray, t1: np.ndarray, t2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(flat)]))
     g = np.r_[group, group]
     v = np.r_[t1, t2]
@@ -168,7 +201,9 @@ def _top2(flat: np.ndarray, starts: np.ndarray, t1: np.ndarray, t2: np.ndarray) 
     return v[first], np.where(ok, v[np.minimum(second, len(g) - 1)], 0.0)
 
 
-def _densify(flat: np.ndarray, vals: dict[str, np.ndarray], total: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _densify(
+    flat: np.ndarray, vals: dict[str, np.ndarray], total: int
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     out = {}
     for c, v in vals.items():
         full = np.zeros(total, dtype=v.dtype)
@@ -199,8 +234,13 @@ def _in_vocab_order(present: list[str], vocab: tuple[str, ...]) -> list[str]:
 
 def _banded(spec: TableSpec, finest: pd.DataFrame) -> pd.DataFrame:
     """Numeric columns of banded dimensions turned into band codes, then re-aggregated."""
-    banded = [d for d in spec.dimensions if isinstance(d.grouping, GroupingSpec) and d.grouping.bands
-              and pd.api.types.is_numeric_dtype(finest[d.field])]
+    banded = [
+        d
+        for d in spec.dimensions
+        if isinstance(d.grouping, GroupingSpec)
+        and d.grouping.bands
+        and pd.api.types.is_numeric_dtype(finest[d.field])
+    ]
     if not banded:
         return finest
     out = finest.assign(**{d.field: h.band_of(finest[d.field], d.grouping.bands) for d in banded})  # type: ignore[union-attr]

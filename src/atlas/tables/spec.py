@@ -11,10 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from atlas.errors import Issue, NotFound, PolicyRefused, RejectedInput
 from atlas.protection.policy import (
-    CellKeyPolicy, DisclosurePolicy, Dominance, DPPolicy, GroupDisclosure, PPercent,
-    ProtectionIntervalPolicy, RoundingPolicy,
+    CellKeyPolicy,
+    DisclosurePolicy,
+    Dominance,
+    DPPolicy,
+    GroupDisclosure,
+    PPercent,
+    ProtectionIntervalPolicy,
+    RoundingPolicy,
 )
 from atlas.tables.fields import FIELDS, field_names
+import itertools
 
 Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "between", "is_null", "not_null"]
 Scalar = str | int | float | bool
@@ -71,7 +78,7 @@ class GroupingSpec(_Strict):
     @field_validator("bands")
     @classmethod
     def _increasing(cls, v: list[int] | None) -> list[int] | None:
-        if v is not None and (len(v) < 1 or any(b <= a for a, b in zip(v, v[1:]))):
+        if v is not None and (len(v) < 1 or any(b <= a for a, b in itertools.pairwise(v))):
             raise ValueError("bands must be strictly increasing lower bounds, e.g. [0, 15, 25, 65]")
         return v
 
@@ -97,10 +104,16 @@ class DimensionSpec(_Strict):
         if not f.dimension:
             raise ValueError(f"field {self.field!r} is a measure or identifier, not a dimension")
         if self.level is not None and self.level not in f.levels:
-            raise ValueError(f"level {self.level!r} not valid for {self.field!r} (levels: {list(f.levels) or 'none'})")
+            raise ValueError(
+                f"level {self.level!r} not valid for {self.field!r} (levels: {list(f.levels) or 'none'})"
+            )
         if isinstance(self.grouping, str) and f.kind != "country":
             raise ValueError(f"grouping {self.grouping!r} applies to country fields only")
-        if isinstance(self.grouping, GroupingSpec) and self.grouping.bands and f.kind not in ("number", "year"):
+        if (
+            isinstance(self.grouping, GroupingSpec)
+            and self.grouping.bands
+            and f.kind not in ("number", "year")
+        ):
             raise ValueError("bands apply to numeric fields (age, arrival_year)")
         if f.codes and self.codes:
             bad = sorted(set(self.codes) - set(f.codes))
@@ -129,7 +142,7 @@ class MeasureSpec(_Strict):
         if data == "count":
             return {"kind": "count"}
         if isinstance(data, dict) and len(data) == 1 and next(iter(data)) in ("weighted", "sum"):
-            (k, v), = data.items()
+            ((k, v),) = data.items()
             return {"kind": k, "field": v}
         return data
 
@@ -172,12 +185,18 @@ class ProtectionSpec(_Strict):
     def to_policy(self) -> DisclosurePolicy:
         """The typed policy; raises PolicyRefused when a threshold is unsafe."""
         return DisclosurePolicy(
-            method=self.method, min_count=self.min_count, zeros=self.zeros,
-            group=None if self.group_threshold is None else GroupDisclosure(self.group_threshold, self.group_max_n),
+            method=self.method,
+            min_count=self.min_count,
+            zeros=self.zeros,
+            group=None
+            if self.group_threshold is None
+            else GroupDisclosure(self.group_threshold, self.group_max_n),
             dominance=None if self.dominance is None else Dominance(*self.dominance),
             p_percent=None if self.p_percent is None else PPercent(self.p_percent, self.q_percent),
             secondary=self.secondary,
-            interval=ProtectionIntervalPolicy(self.interval_lower_pct, self.interval_upper_pct, self.interval_absolute),
+            interval=ProtectionIntervalPolicy(
+                self.interval_lower_pct, self.interval_upper_pct, self.interval_absolute
+            ),
             rounding=RoundingPolicy(self.rounding_base, self.rounding_mode),
             cell_key=CellKeyPolicy(self.max_perturbation, self.variance, self.ptable),
             dp=DPPolicy(self.epsilon),
@@ -220,9 +239,10 @@ def parse_spec(data: Any, *, source: str | None = None, text: str | None = None)
         issues = [_issue(err, source, text) for err in exc.errors()]
         raise RejectedInput(f"table spec {source or ''} is not valid".strip(), issues=issues) from None
     except PolicyRefused as exc:
-        raise RejectedInput(exc.message, issues=[
-            Issue(i.code, i.message, file=source, column="protection") for i in exc.issues
-        ]) from None
+        raise RejectedInput(
+            exc.message,
+            issues=[Issue(i.code, i.message, file=source, column="protection") for i in exc.issues],
+        ) from None
 
 
 def load_spec(path: str | Path) -> TableSpec:
@@ -231,19 +251,27 @@ def load_spec(path: str | Path) -> TableSpec:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NotFound(f"table spec {p} not found", issues=[Issue("spec-missing", "no such file", file=str(p))]) from None
+        raise NotFound(
+            f"table spec {p} not found", issues=[Issue("spec-missing", "no such file", file=str(p))]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RejectedInput(f"cannot read table spec {p}", issues=[Issue("spec-unreadable", str(exc), file=str(p))]) from None
+        raise RejectedInput(
+            f"cannot read table spec {p}", issues=[Issue("spec-unreadable", str(exc), file=str(p))]
+        ) from None
     try:
         data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else getattr(exc, "lineno", None)
-        raise RejectedInput(f"table spec {p} is not valid YAML/JSON", issues=[
-            Issue("spec-syntax", str(exc).splitlines()[0], file=str(p), row=row)
-        ]) from None
+        raise RejectedInput(
+            f"table spec {p} is not valid YAML/JSON",
+            issues=[Issue("spec-syntax", str(exc).splitlines()[0], file=str(p), row=row)],
+        ) from None
     if not isinstance(data, dict):
-        raise RejectedInput(f"table spec {p} must be a mapping", issues=[Issue("spec-shape", "top level is not a mapping", file=str(p))])
+        raise RejectedInput(
+            f"table spec {p} must be a mapping",
+            issues=[Issue("spec-shape", "top level is not a mapping", file=str(p))],
+        )
     return parse_spec(data, source=str(p), text=text if p.suffix.lower() != ".json" else None)
 
 

@@ -1,0 +1,105 @@
+"""protect(): suppression with secondary + audit (sdcTable microdata1), perturbation methods, refusal paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atlas.errors import PolicyRefused
+from atlas.protection.cube import PERTURBED, PRIMARY, SECONDARY, Cube
+from atlas.protection.policy import DisclosurePolicy, RoundingPolicy
+from atlas.protection.protect import protect
+from atlas.protection.protected import ProtectedTable
+from atlas.tables.hierarchy import flat_dimension
+from atlas.tables.margins import compute_margins
+
+
+@pytest.fixture(scope="module")
+def microdata1(shared_data: Path) -> Cube:
+    d = pd.read_csv(shared_data / "sdc" / "sdctable_microdata1.csv")
+    rng = np.random.default_rng(7)
+    fin = d.assign(n=1, value=1, ckey=rng.random(len(d)))[["region", "gender", "n", "value", "ckey"]]
+    return compute_margins(
+        fin, [flat_dimension("region", list("ABCD")), flat_dimension("gender", ["male", "female"])]
+    )
+
+
+@pytest.mark.parametrize("secondary", ["fast", "optimal", "auto"])
+def test_suppression_matches_sdctable(microdata1: Cube, secondary: str) -> None:
+    t = protect(microdata1, DisclosurePolicy(min_count=3, group=None, secondary=secondary), names="m1")
+    cells = t.cells
+    assert (cells["flag"] == PRIMARY).sum() == 1 and (cells["flag"] == SECONDARY).sum() == 3
+    assert cells["value"].notna().sum() == 11  # published: 11 of 15, as sdcTable
+    assert cells["value"].isna().eq(cells["flag"].isin([PRIMARY, SECONDARY])).all()
+    assert t.audit is not None and t.audit["ok"] and t.audit["unprotected"] == 0
+    assert "value" not in t.audit_intervals.columns
+
+
+def test_no_primary_publishes_everything(microdata1: Cube) -> None:
+    t = protect(
+        Cube(microdata1.dimensions, microdata1.cells.assign(n=microdata1.cells["n"] + 2)),
+        DisclosurePolicy(min_count=3, group=None),
+    )
+    assert (t.cells["flag"] == "").all() and t.cells["value"].notna().all()
+
+
+@pytest.mark.parametrize("method", ["cell_key", "rounding", "dp"])
+def test_perturbative_methods(microdata1: Cube, method: str) -> None:
+    t = protect(
+        microdata1, DisclosurePolicy(method=method, min_count=5, rounding=RoundingPolicy(5, "random"))
+    )
+    cells = t.cells
+    assert (cells["flag"] == PERTURBED).all() and cells["value"].notna().all()
+    assert "additivity" in t.method_details
+    if method == "cell_key":
+        assert not cells["value"].between(1, 4).any()
+    if method == "rounding":
+        assert (cells["value"] % 5 == 0).all()
+    if method == "dp":
+        assert t.method_details["epsilon_spent"] == pytest.approx(1.0)
+
+
+def test_cell_key_needs_record_keys(microdata1: Cube) -> None:
+    cube = Cube(microdata1.dimensions, microdata1.cells.drop(columns="ckey"))
+    with pytest.raises(PolicyRefused):
+        protect(cube, DisclosurePolicy(method="cell_key"))
+
+
+def test_linked_cubes_protected_together(microdata1: Cube) -> None:
+    region = compute_margins(
+        microdata1.cells.query("gender != '_T' and region != '_T'")[["region", "n", "value"]],
+        [microdata1.dimension("region")],
+    )
+    out = protect([microdata1, region], DisclosurePolicy(min_count=3, group=None), names=["a", "b"])
+    assert [t.name for t in out] == ["a", "b"] and all(t.audit["ok"] for t in out)
+
+
+def test_only_protect_builds_protected_tables() -> None:
+    with pytest.raises(TypeError):
+        ProtectedTable(
+            name="x",
+            dimensions=(),
+            _cells=pd.DataFrame(),
+            policy=DisclosurePolicy(),
+            method_details={},
+            info_loss={},
+        )
+
+
+def test_failed_audit_refuses(microdata1: Cube, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atlas.protection import secondary
+
+    real = secondary.protect_secondary
+
+    def nothing_more(cubes, primary, **kw):  # a broken pattern: only the primary cell
+        res = real(cubes, primary, **kw)
+        res.flags = [np.where(p, PRIMARY, "").astype(object) for p in primary]
+        return res
+
+    monkeypatch.setattr(secondary, "protect_secondary", nothing_more)
+    with pytest.raises(PolicyRefused) as info:
+        protect(microdata1, DisclosurePolicy(min_count=3, group=None))
+    assert info.value.clause == "audit"
