@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -11,7 +12,6 @@ import pandas as pd
 
 from atlas.errors import Issue, RejectedInput
 from atlas.protection.cube import TOTAL, Dimension
-import itertools
 
 NOT_STATED = "_NS"
 REGION_PREFIX = "M49_"

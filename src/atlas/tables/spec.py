@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +22,6 @@ from atlas.protection.policy import (
     RoundingPolicy,
 )
 from atlas.tables.fields import FIELDS, field_names
-import itertools
 
 Op = Literal["eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "between", "is_null", "not_null"]
 Scalar = str | int | float | bool
