@@ -141,7 +141,7 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             )
         assigns, notes = resolve(source.columns, mapping, str(path))
         _check_ambiguous_headers(source, assigns)
-        source.relation(con).create_view("src", replace=True)
+        _source_view(con, source)
         con.execute("BEGIN TRANSACTION")
         try:
             result = _run(con, ws, source, mapping, assigns, opts, today, step)
@@ -161,6 +161,18 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             issues=result.issues, detail={"report": str(result.report)},
         )
     return result
+
+
+def _source_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Expose the rows as view `src`; streamed sources (transcoded text, XLSX, SPSS/Stata) are read once
+    into a temp table, since ingest scans twice (distinct values, then rows). Temp files are encrypted."""
+    rel = source.relation(con)
+    if source.format in ("csv", "hxl", "parquet", "json", "ndjson") and (source.encoding or "utf-8").lower().replace(
+            "_", "-") in ("utf-8", "utf-8-sig", "ascii"):
+        rel.create_view("src", replace=True)
+        return
+    rel.create("src_stream")
+    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_stream")
 
 
 def _check_ambiguous_headers(source: Source, assigns: list[Assignment]) -> None:
@@ -219,14 +231,14 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     quarantined = bad + len({i.row for i in structural})
     n_issues = max(n_issues, len(issues))
     con.execute(
-        "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch_id, mapping.kind, opts.source_name or mapping.source or source.path.name, source.path.name,
          source.sha256, source.size, source.format, source.encoding,
          json.dumps({"mapping": mapping.model_dump(mode="json"),
                      "columns": {a.column.original: {"name": a.column.name, "field": a.field,
                                                      "identifier": a.identifier, "how": a.how}
                                  for a in assigns}}),
-         mapping.legal_basis, mapping.purposes, opts.policy, ws.settings.user, started,
+         mapping.legal_basis, mapping.purposes, opts.policy, ws.settings.user, started, datetime.now(UTC),
          rows_in_rel + len({i.row for i in structural}), stored, quarantined, n_issues, opts.force, _vocab_version()],
     )
     return IngestResult(batch_id, str(source.path), rows_in_rel + len({i.row for i in structural}), stored,
