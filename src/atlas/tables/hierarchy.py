@@ -14,6 +14,7 @@ from atlas.errors import Issue, RejectedInput
 from atlas.protection.cube import TOTAL, Dimension
 
 NOT_STATED = "_NS"
+AREA_LEVELS = ("adm0", "adm1", "adm2", "adm3")
 REGION_PREFIX = "M49_"
 
 
@@ -127,8 +128,7 @@ def area_dimension(gazetteer: pd.DataFrame, level: str, name: str = "area") -> D
             "area hierarchy needs columns code, parent, level",
             issues=[Issue("hierarchy-columns", f"missing {sorted(need - set(gazetteer.columns))}")],
         )
-    levels = ["adm0", "adm1", "adm2", "adm3"]
-    keep = levels[: levels.index(level) + 1]
+    keep = list(AREA_LEVELS[: AREA_LEVELS.index(level) + 1])
     g = gazetteer[gazetteer["level"].isin(keep)]
     codes = g["code"].astype(str).to_numpy()
     parents = g["parent"].where(g["parent"].notna(), None).to_numpy()

@@ -63,7 +63,7 @@ def dimension_for(d: DimensionSpec, observed: pd.Series, given: Dimension | pd.D
     if isinstance(given, Dimension):
         dim = given
     elif isinstance(given, pd.DataFrame):
-        dim = h.area_dimension(given, d.level or "adm2", d.field)
+        dim = h.area_dimension(given, d.level or (d.field if d.field in h.AREA_LEVELS else "adm2"), d.field)
     elif isinstance(d.grouping, str):
         dim = h.region_dimension(d.field, leaves, d.grouping)
     elif isinstance(d.grouping, GroupingSpec) and d.grouping.bands:
