@@ -35,13 +35,19 @@ def _words(
         raise ValueError(f"asked for {count} words from a space of about {capacity}")
     seen: set[str] = set()
     out: list[str] = []
+    syl = np.array(syllables, dtype=object)
     while len(out) < count:
-        n = int(rng.integers(lo, hi + 1))
-        word = "".join(rng.choice(syllables, size=n)) + str(rng.choice(endings))
-        word = word.capitalize()
-        if 4 <= len(word) <= 13 and word not in seen:
-            seen.add(word)
-            out.append(word)
+        batch = 2 * count
+        lengths = rng.integers(lo, hi + 1, batch)
+        parts = syl[rng.integers(0, len(syllables), (batch, hi))]
+        ends = rng.integers(0, len(endings), batch)
+        for row, n, e in zip(parts, lengths, ends):
+            word = ("".join(row[:n]) + endings[e]).capitalize()
+            if 4 <= len(word) <= 13 and word not in seen:
+                seen.add(word)
+                out.append(word)
+                if len(out) == count:
+                    break
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ import pyarrow as pa
 from atlas.demo import people
 from atlas.demo.columns import PERSON_COLUMNS, Identity, block_table, identity_pools
 from atlas.demo.profiles import Profiles, build_profiles
-from atlas.demo.writer import TableSink
+from atlas.demo.writer import TableSink, needs_quotes
 from atlas.errors import Issue, RejectedInput
 
 SEED_BLOCK = 50_000
@@ -146,15 +147,21 @@ def generate_population(
     geo = build_geography(areas, prof, seed, area_labels, island)
     ids = identity_pools(seed)
     households = 0
-    with TableSink(Path(out), fmt, PERSON_COLUMNS) as sink:
+    quote = needs_quotes([*geo.labels, *prof.ethnicity_labels.ravel()])
+    with TableSink(Path(out), fmt, PERSON_COLUMNS, quote=quote) as sink, ThreadPoolExecutor(1) as pool:
+        pending: Future[None] | None = None
         done = 0
         for block, start, n in _blocks(n_rows):
             table, k = person_block(seed, block, start, n, prof, geo, ids)
-            sink.write(table)
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(sink.write, table)
             households += k
             done += n
             if progress is not None and (done % max(chunk_rows, 1) < n or done == n_rows):
                 progress(done, n_rows)
+        if pending is not None:
+            pending.result()
     return GenerationSummary(
         path=Path(out), rows=n_rows, households=households, fmt=fmt, host_country=host_country, seed=seed,
         registry="host", seconds=time.perf_counter() - started, columns=[c.name for c in PERSON_COLUMNS],

@@ -17,21 +17,36 @@ if TYPE_CHECKING:
     from atlas.demo.columns import Column
 
 
-class TableSink:
-    """Context manager writing tables of a fixed schema to `path` as csv or parquet."""
+UNSAFE = (",", '"', "\n", "\r")
 
-    def __init__(self, path: Path, fmt: str, columns: Sequence[Column]):
+
+def needs_quotes(labels: Sequence[str]) -> bool:
+    """True when any label would break an unquoted CSV field."""
+    return any(ch in str(label) for label in labels for ch in UNSAFE)
+
+
+class TableSink:
+    """Context manager writing tables of a fixed schema to `path` as csv or parquet.
+
+    `quote=False` writes plain fields (smaller, like most exports) and is only safe when the caller
+    knows no value holds a comma, quote or newline.
+    """
+
+    def __init__(self, path: Path, fmt: str, columns: Sequence[Column], *, quote: bool = True):
         if fmt not in ("csv", "parquet"):
             raise RejectedInput(f"format must be csv or parquet, not {fmt!r}")
         self.path = Path(path)
         self.fmt = fmt
+        self.quote = quote
         self.schema = pa.schema([pa.field(c.name, c.type) for c in columns])
         self._writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
 
     def __enter__(self) -> TableSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.fmt == "csv":
-            self._writer = pacsv.CSVWriter(str(self.path), self.schema)
+            style = "needed" if self.quote else "none"
+            options = pacsv.WriteOptions(quoting_style=style)
+            self._writer = pacsv.CSVWriter(str(self.path), self.schema, write_options=options)
         else:
             self._writer = pq.ParquetWriter(str(self.path), self.schema, compression="zstd")
         return self
