@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from atlas.errors import PolicyRefused
 from atlas.protection.cube import TOTAL, Cube
 from atlas.protection.policy import DisclosurePolicy, Dominance, GroupDisclosure, PPercent
-from atlas.protection.primary import frequency_mask, primary_masks
+from atlas.protection.primary import dominance_mask, frequency_mask, p_percent_mask, primary_masks
 from atlas.tables.hierarchy import flat_dimension
 from atlas.tables.margins import compute_margins
 
@@ -96,3 +96,37 @@ def test_frequency_mask_is_exact(counts: list[int], k: int) -> None:
     assert (cube.cells.loc[~mask, "n"].pipe(lambda s: (s == 0) | (s >= k))).all()
     c = cube.cells
     assert c.loc[(c["area"] == TOTAL) & (c["migration_status"] == TOTAL), "n"].item() == sum(counts)
+
+
+PP_COLUMNS = [
+    "Size",
+    "Region",
+    "Var2",
+    "FreqVar",
+    "Var2_Shadow",
+    "Var2_Cost",
+    "Top1",
+    "Top2",
+    "StatusVar",
+    "Lpl",
+    "Upl",
+]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [lambda t: p_percent_mask(t, PPercent(30)), lambda t: dominance_mask(t, Dominance(2, 75))],
+    ids=["p30", "nk2-75"],
+)
+def test_tau_argus_table_input_unsafe_cells(shared_data: Path, rule) -> None:  # noqa: ANN001
+    """tau-Argus' pp.tab marks 9 cells U; the p% rule with p=30 (and (2,75) dominance) finds exactly them."""
+    t = pd.read_csv(
+        shared_data / "sdc" / "tauargus" / "tableinput" / "pp.tab",
+        sep=";",
+        header=None,
+        names=PP_COLUMNS,
+        decimal=",",
+        dtype={"Size": str, "Region": str},
+    )
+    cells = pd.DataFrame({"value": t["Var2_Shadow"], "n": t["FreqVar"], "top1": t["Top1"], "top2": t["Top2"]})
+    assert np.array_equal(rule(cells), (t["StatusVar"] == "U").to_numpy())
