@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +119,9 @@ PP_COLUMNS = [
     [lambda t: p_percent_mask(t, PPercent(30)), lambda t: dominance_mask(t, Dominance(2, 75))],
     ids=["p30", "nk2-75"],
 )
-def test_tau_argus_table_input_unsafe_cells(shared_data: Path, rule) -> None:  # noqa: ANN001
+def test_tau_argus_table_input_unsafe_cells(
+    shared_data: Path, rule: Callable[[pd.DataFrame], np.ndarray]
+) -> None:
     """tau-Argus' pp.tab marks 9 cells U; the p% rule with p=30 (and (2,75) dominance) finds exactly them."""
     t = pd.read_csv(
         shared_data / "sdc" / "tauargus" / "tableinput" / "pp.tab",
