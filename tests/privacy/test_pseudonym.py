@@ -11,14 +11,14 @@ from atlas.privacy.pseudonym import is_pseudonym, pseudonym, pseudonymize_sql
 from atlas.store.keys import DataKey, Keys, new_key
 
 KEYS = Keys({1: DataKey(1, new_key())}, 1, new_key())
+CON = duckdb.connect()
+pseudonymize_sql(CON, KEYS)
 
 
 @given(st.text(max_size=200))
 @settings(max_examples=200, deadline=None)
 def test_sql_macro_equals_python_hmac(value: str) -> None:
-    con = duckdb.connect()
-    pseudonymize_sql(con, KEYS)
-    got = con.execute("SELECT atlas_pseudonym(?)", [value]).fetchone()[0]
+    got = CON.execute("SELECT atlas_pseudonym(?)", [value]).fetchone()[0]
     assert got == hmac.new(KEYS.pseudonym_key, value.encode(), hashlib.sha256).hexdigest() == pseudonym(KEYS, value)
 
 

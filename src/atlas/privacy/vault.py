@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from cryptography.exceptions import InvalidTag
@@ -25,9 +26,6 @@ from atlas.store.keys import Keys
 
 BATCH_ROWS = 200_000
 NONCE = 12
-_SCHEMA = pa.schema([("pseudonym", pa.string()), ("field", pa.string()), ("batch_id", pa.int32()),
-                     ("key_id", pa.int32()), ("nonce", pa.binary()), ("ciphertext", pa.binary()),
-                     ("stored_at", pa.timestamp("us", tz="UTC"))])
 
 
 class VaultTampered(KeyProblem):
@@ -42,7 +40,7 @@ def _aad(pseudonym: str, field: str) -> bytes:
 
 def _reader(data: Any) -> pa.RecordBatchReader:
     if isinstance(data, duckdb.DuckDBPyRelation):
-        return data.to_arrow_reader(BATCH_ROWS)
+        data = data.to_arrow_table()  # a stream would be cut short by our own INSERTs on the same connection
     if isinstance(data, pa.Table):
         return pa.RecordBatchReader.from_batches(data.schema, data.to_batches(BATCH_ROWS))
     if isinstance(data, pa.RecordBatchReader):
@@ -50,21 +48,33 @@ def _reader(data: Any) -> pa.RecordBatchReader:
     raise RejectedInput(f"store_identifiers expects a DuckDB relation or Arrow data, not {type(data).__name__}.")
 
 
-def _seal_column(seal: Any, pseudonyms: pa.Array, values: pa.Array, field: str) -> tuple[list, list, list]:
-    """Encrypt the non-empty values of one column; returns pseudonyms, nonces and ciphertexts."""
+def _binary(chunks: list[bytes]) -> pa.Array:
+    """A binary Arrow array built from one joined buffer (cheaper than converting a million bytes objects)."""
+    lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    data = pa.py_buffer(b"".join(chunks))
+    if offsets[-1] >= 2**31:
+        return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(chunks), [None, pa.py_buffer(offsets), data])
+    return pa.BinaryArray.from_buffers(pa.binary(), len(chunks), [None, pa.py_buffer(offsets.astype(np.int32)), data])
+
+
+def _seal_column(seal: Any, pseudonyms: pa.Array, values: pa.Array, field: str) -> pa.Table:
+    """Encrypt the non-empty values of one column: a table of pseudonym, nonce, ciphertext."""
     text = pc.cast(values, pa.string())
-    keep = pc.and_(pc.and_(pc.is_valid(text), pc.is_valid(pseudonyms)), pc.not_equal(pc.utf8_length(text), 0))
-    keep = pc.fill_null(keep, False)
-    ps = pseudonyms.filter(keep).to_pylist()
-    vals = [v.encode() for v in text.filter(keep).to_pylist()]
+    keep = pc.fill_null(pc.and_(pc.and_(pc.is_valid(text), pc.is_valid(pseudonyms)),
+                                pc.not_equal(pc.utf8_length(text), 0)), False)
+    kept_ps = pseudonyms.filter(keep)
+    vals = pc.cast(text.filter(keep), pa.binary()).to_pylist()
+    aads = pc.binary_join_element_wise(b"atlas-vault\x00", pc.cast(kept_ps, pa.binary()), f"\x00{field}".encode(),
+                                       b"").to_pylist()
     pool = os.urandom(NONCE * len(vals))
     nonces = [pool[i:i + NONCE] for i in range(0, len(pool), NONCE)]
-    suffix = f"\x00{field}".encode()
-    aads = [b"atlas-vault\x00" + p.encode() + suffix for p in ps]
-    return ps, nonces, list(map(seal, nonces, vals, aads))
+    cts = list(map(seal, nonces, vals, aads))
+    return pa.table({"pseudonym": kept_ps, "nonce": _binary(nonces), "ciphertext": _binary(cts)})
 
 
-def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int, data: Any) -> int:
+def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int | None, data: Any) -> int:
     """Encrypt and store every identifier column of `data` (columns: pseudonym + identifiers); returns values stored."""
     reader = _reader(data)
     names = reader.schema.names
@@ -79,20 +89,14 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int,
     stored, now = 0, datetime.now(UTC)
     for batch in reader:
         pseudonyms = pc.cast(batch.column("pseudonym"), pa.string())
-        parts = []
         for f in fields:
-            ps, nonces, cts = _seal_column(seal, pseudonyms, batch.column(f), f)
-            n = len(ps)
-            if n:
-                parts.append(pa.table([pa.array(ps, pa.string()), pa.array([f] * n, pa.string()),
-                                       pa.array([batch_id] * n, pa.int32()), pa.array([key.id] * n, pa.int32()),
-                                       pa.array(nonces, pa.binary()), pa.array(cts, pa.binary()),
-                                       pa.array([now] * n, _SCHEMA.field("stored_at").type)], schema=_SCHEMA))
-        if parts:
-            sealed = pa.concat_tables(parts)
+            sealed = _seal_column(seal, pseudonyms, batch.column(f), f)
+            if not sealed.num_rows:
+                continue
             con.register("_atlas_vault_in", sealed)
             try:
-                con.execute("INSERT INTO vault SELECT * FROM _atlas_vault_in")
+                con.execute("INSERT INTO vault SELECT pseudonym, ?, ?, ?, nonce, ciphertext, ? FROM _atlas_vault_in",
+                            [f, batch_id, key.id, now])
             finally:
                 con.unregister("_atlas_vault_in")
             stored += sealed.num_rows
