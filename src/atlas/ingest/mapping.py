@@ -28,6 +28,16 @@ class ColumnRule(BaseModel):
     separator: str | None = Field(None, description="Separator of list fields (languages, transit countries).")
 
 
+class WideRule(BaseModel):
+    """Wide sources (one column per year x sex…): matching headers become rows (a melt)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(description="Regex on the header; named groups give fields, e.g. (?P<period>\\d{4}).")
+    field: str = Field("value", description="Field fed by the cell values.")
+    values: dict[str, dict[str, str]] = Field(default_factory=dict, description="Per group: header text -> code.")
+
+
 class Mapping(BaseModel):
     """A whole mapping file; unknown keys are refused so typos never pass silently."""
 
@@ -41,6 +51,11 @@ class Mapping(BaseModel):
     columns: dict[str, str | ColumnRule] = Field(default_factory=dict)
     auto: bool = Field(True, description="Map the columns not listed by header synonyms and HXL hashtags.")
     date_format: str | None = None
+    sheet: str | None = Field(None, description="Spreadsheet sheet to read (default: the first with data).")
+    header_row: int | None = Field(None, description="1-based row of the header when the reader should not guess.")
+    wide: WideRule | None = None
+    skip: dict[str, str] = Field(default_factory=dict,
+                                 description="Header -> regex: rows whose value matches are skipped (e.g. regional aggregates).")
 
     @model_validator(mode="after")
     def _known_fields(self) -> Mapping:

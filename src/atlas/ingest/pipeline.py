@@ -23,6 +23,7 @@ from atlas.ingest.plan import Plan, build_plan
 from atlas.ingest.readers import open_source
 from atlas.ingest.readers.source import Source
 from atlas.ingest.report import write_report
+from atlas.ingest.wide import melt, skip_rows
 from atlas.store.fields import FIELDS_BY_KIND
 from atlas.store.workspace import Workspace
 from atlas.vocab.normalize import register_macros
@@ -128,7 +129,7 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
     """Ingest one file as one batch; see the module docstring for the guarantees."""
     mapping = _mapping(opts)
     step("reading")
-    source = open_source(path)
+    source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row)
     today = datetime.now(UTC).date()
     with ws.connect() as con:
         register_macros(con)
@@ -139,9 +140,13 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
                 f"{path.name} was already ingested as batch {dup} (same SHA-256); use --force to ingest it again.",
                 issues=[Issue("duplicate-file", "same content as an earlier batch", file=str(path), hint=f"batch {dup}")],
             )
-        assigns, notes = resolve(source.columns, mapping, str(path))
-        _check_ambiguous_headers(source, assigns)
         _source_view(con, source)
+        columns = source.columns
+        skip_rows(con, columns, mapping)
+        if mapping.wide is not None:
+            columns = melt(con, columns, mapping, str(path)).columns
+        assigns, notes = resolve(columns, mapping, str(path))
+        _check_ambiguous_headers(source, assigns)
         con.execute("BEGIN TRANSACTION")
         try:
             result = _run(con, ws, source, mapping, assigns, opts, today, step)
@@ -169,10 +174,12 @@ def _source_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     rel = source.relation(con)
     if source.format in ("csv", "hxl", "parquet", "json", "ndjson") and (source.encoding or "utf-8").lower().replace(
             "_", "-") in ("utf-8", "utf-8-sig", "ascii"):
-        rel.create_view("src", replace=True)
-        return
-    rel.create("src_stream")
-    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_stream")
+        rel.create_view("src_layer_0", replace=True)
+    else:
+        rel.create_view("src_rel", replace=True)
+        con.execute("CREATE OR REPLACE TEMP TABLE src_stream AS SELECT * FROM src_rel")
+        con.execute("CREATE OR REPLACE TEMP VIEW src_layer_0 AS SELECT * FROM src_stream")
+    con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_layer_0")
 
 
 def _check_ambiguous_headers(source: Source, assigns: list[Assignment]) -> None:
@@ -257,7 +264,10 @@ def _record_issues(con: duckdb.DuckDBPyConnection, table: str, batch_id: int, pl
                                         "hint": pa.array(list(plan.hints.values()), pa.string())}))
     con.execute(f"""
         INSERT INTO issues
-        SELECT ?, ?, i.source_row, coalesce(n.original, i.col), i.value, i.rule, coalesce(m.message, i.rule), h.hint
+        SELECT ?, ?, i.source_row, coalesce(n.original, i.col), i.value, i.rule,
+               coalesce(m.message, CASE WHEN i.rule LIKE 'unknown-%'
+                                        THEN 'not a known ' || replace(substr(i.rule, 9), '_', ' ') || ' value'
+                                        ELSE i.rule END), h.hint
         FROM (SELECT source_row, split_part(r, '|', 1) AS col, split_part(r, '|', 2) AS rule,
                      json_extract_string(_raw, '$.' || split_part(r, '|', 1)) AS value
               FROM (SELECT source_row, unnest(_issues) AS r, _raw FROM {table}

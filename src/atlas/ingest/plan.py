@@ -52,7 +52,8 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
             areas.append((a, name))
             cols[fld.name] = rowsql.area(fld, [x for x, _ in areas], [m for _, m in areas], con)
         elif fld.kind in CODED_KINDS:
-            vm = build_value_map(con, a, fld, distinct[a.column.name], f"vm_{i}")
+            vm = build_value_map(con, a, fld, distinct[a.column.name], f"vm_{i}",
+                                 allow_total=mapping.kind == "aggregate")
             if vm.bad_values:
                 for raw, hint in con.execute(f"SELECT raw, hint FROM {vm.table} WHERE hint IS NOT NULL").fetchall():
                     hints[(a.column.name, raw)] = hint

@@ -13,7 +13,8 @@ from atlas.ingest.columns import Assignment
 from atlas.store.fields import Field
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d")
-MISSING_SQL = "('', 'na', 'n/a', 'nan', 'none', 'null', '-', '--', '.', '?', 'unknown', 'inconnu', 'desconocido', 'not available')"
+MISSING_SQL = ("('', 'na', 'n/a', 'nan', 'none', 'null', '-', '--', '.', '..', '...', '?', 'x', 'unknown', 'inconnu', "
+               "'desconocido', 'not available', 'non disponible', 'no disponible')")
 
 
 @dataclass
@@ -60,9 +61,16 @@ def _max_level(con: object, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+def _numeric_text(c: str) -> str:
+    """Footnote stars and spaces dropped; 1,234,567 is thousands, 12,5 is a decimal comma."""
+    t = f"regexp_replace(trim(s.{c}), '[\\s*\u00a0]', '', 'g')"
+    return (f"CASE WHEN regexp_matches({t}, '^-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?$') THEN replace({t}, ',', '') "
+            f"ELSE replace({t}, ',', '.') END")
+
+
 def number(fld: Field, a: Assignment, *, integer: bool, today: date) -> Column:
     c = a.column.name
-    cast = f"TRY_CAST(replace(trim(s.{c}), ',', '.') AS DOUBLE)"
+    cast = f"TRY_CAST({_numeric_text(c)} AS DOUBLE)"
     hi = today.year if fld.kind == "year" else fld.max
     checks = [(f"({_present(c)} AND {cast} IS NULL)", "not-a-number", c)]
     lo_hi = []

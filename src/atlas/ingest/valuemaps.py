@@ -62,7 +62,7 @@ def _overrides(assign: Assignment) -> pa.Table:
 
 
 def build_value_map(con: duckdb.DuckDBPyConnection, assign: Assignment, field: Field, distinct: list[str],
-                    name: str) -> ValueMap:
+                    name: str, *, allow_total: bool = False) -> ValueMap:
     """Resolve the distinct raw values of one column into `name` (a temp table on `con`)."""
     vocab = vocab_for(field)
     con.register("vm_in", _fold_table(distinct))
@@ -70,6 +70,7 @@ def build_value_map(con: duckdb.DuckDBPyConnection, assign: Assignment, field: F
     con.register("vm_ov", _overrides(assign))
     con.register("vm_missing", pa.table({"k": fold_many(pa.array(list(missing_variants()), pa.string()))}))
     listy = field.kind in ("country_list", "language_list")
+    total = "trim(i.raw) = '_T'" if allow_total else "false"
     if listy:
         con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
@@ -91,8 +92,8 @@ def build_value_map(con: duckdb.DuckDBPyConnection, assign: Assignment, field: F
         con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
         SELECT i.raw,
-               CASE WHEN m.k IS NOT NULL THEN '{UNKNOWN}' ELSE coalesce(ov.code, lk.code) END AS code,
-               (m.k IS NOT NULL OR ov.code IS NOT NULL OR lk.code IS NOT NULL) AS ok,
+               CASE WHEN {total} THEN '_T' WHEN m.k IS NOT NULL THEN '{UNKNOWN}' ELSE coalesce(ov.code, lk.code) END AS code,
+               ({total} OR m.k IS NOT NULL OR ov.code IS NOT NULL OR lk.code IS NOT NULL) AS ok,
                CAST(NULL AS VARCHAR) AS bad_part
         FROM vm_in i LEFT JOIN vm_missing m ON m.k = i.k
              LEFT JOIN vm_ov ov ON ov.k = i.k LEFT JOIN vm_lk lk ON lk.key = i.k""")
