@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from atlas.errors import RejectedInput
 from atlas.ingest.readers import Source, open_source
 
 
@@ -158,3 +163,41 @@ def test_hapi_bom(shared_data: Path, con: duckdb.DuckDBPyConnection) -> None:
 def test_sdc_files(shared_data: Path, con: duckdb.DuckDBPyConnection, name: str) -> None:
     source = open_source(shared_data / name, con=con)
     assert source.relation(con).count("*").fetchone()[0] >= 4000  # type: ignore[index]
+
+
+_FIELD = st.text(alphabet=st.sampled_from(list("abcxyz019 é,\"\n")), min_size=0, max_size=6)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(
+        st.tuples(st.lists(_FIELD, min_size=3, max_size=3), st.sampled_from([0, 0, 0, 1, 3, 5]), st.booleans()),
+        min_size=1, max_size=25,
+    ),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_row_numbers_are_physical_lines(
+    tmp_path: Path, con: duckdb.DuckDBPyConnection, records: list[tuple[list[str], int, bool]], encoding: str
+) -> None:
+    """Whatever the quoted line breaks, blank lines and ragged rows, `_row` is the record's first line."""
+    lines = ["a,b,c"]
+    kept, ragged = [], []
+    for number, (fields, width, blank_after) in enumerate(records):
+        cells = [f"r{number}"] + fields[1:] if width == 0 else [f"r{number}"] + ["z"] * width
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        (kept if width == 0 else ragged).append((cells[0], len(lines) + 1))
+        lines.extend(buffer.getvalue()[:-1].split("\n"))
+        if blank_after:
+            lines.append("")
+    path = tmp_path / f"p-{encoding}.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    if not kept:
+        with pytest.raises(RejectedInput):
+            open_source(path, con=con)
+        return
+    source = open_source(path, con=con)
+    assert source.delimiter == ","
+    got = source.relation(con).order("_row").project("c_a, _row").fetchall()
+    assert got == kept
+    assert [(i.code, i.row) for i in source.issues] == [("ragged-row", line) for _, line in ragged]

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from atlas.ingest.readers import Source, open_source
+from atlas.ingest.readers.hxl import is_hashtag_row, normalise_tag
 
 
 def test_hxl_detection(
@@ -55,3 +56,18 @@ def test_latin1_hxl_values(
     source = open_source(shared_data / "validators/hxl/test_io_input-valid-latin1.csv", con=con)
     assert source.columns[3].original == "Organización"
     assert rows(source)[0][6] == "Panamá"
+
+
+@pytest.mark.parametrize(
+    ("cell", "tag"),
+    [("#adm1+code", "#adm1+code"), (" #Adm1 +Code ", "#adm1+code"), ("#affected+f+children", "#affected+f+children"),
+     ("adm1", None), ("#1adm", None), ("#adm1+", None), ("# adm1", None), ("", None)],
+)
+def test_normalise_tag(cell: str, tag: str | None) -> None:
+    assert normalise_tag(cell) == tag
+
+
+def test_hashtag_row_needs_half_of_the_filled_cells() -> None:
+    assert is_hashtag_row(["", "#org", "#adm1", "country"])
+    assert not is_hashtag_row(["#org", "name", "country"])
+    assert not is_hashtag_row(["", ""])
