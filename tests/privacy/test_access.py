@@ -20,7 +20,7 @@ from atlas.privacy.users import (
 
 
 @pytest.fixture()
-def people(ws):  # noqa: ANN001, ANN201
+def people(ws):
     """A steward (bootstrapped), a second steward, an analyst and a partner of UNHCR."""
     with ws.connect() as con:
         boot = actor_for(con, "alice")
@@ -32,7 +32,7 @@ def people(ws):  # noqa: ANN001, ANN201
         yield con
 
 
-def _refusals(con) -> int:  # noqa: ANN001
+def _refusals(con) -> int:
     return con.execute("SELECT count(*) FROM audit_log WHERE action = 'access.refused'").fetchone()[0]
 
 
@@ -66,7 +66,7 @@ def test_partner_reads_only_its_own_organisations_releases() -> None:
         authorize(pat, "read_releases", {"organisation": "iom"})
 
 
-def test_partner_cannot_grant_itself_steward_and_it_is_audited(people) -> None:  # noqa: ANN001
+def test_partner_cannot_grant_itself_steward_and_it_is_audited(people) -> None:
     pat = actor_for(people, "pat")
     with pytest.raises(PolicyRefused, match="themselves"):
         grant(people, pat, "pat", "steward")
@@ -78,7 +78,7 @@ def test_partner_cannot_grant_itself_steward_and_it_is_audited(people) -> None: 
     assert actor_for(people, "pat").roles == {"partner"}
 
 
-def test_steward_cannot_self_grant_but_another_steward_can_grant(people) -> None:  # noqa: ANN001
+def test_steward_cannot_self_grant_but_another_steward_can_grant(people) -> None:
     alice, bob = actor_for(people, "alice"), actor_for(people, "bob")
     with pytest.raises(PolicyRefused):
         grant(people, alice, "alice", "auditor")
@@ -89,17 +89,17 @@ def test_steward_cannot_self_grant_but_another_steward_can_grant(people) -> None
     assert [u["name"] for u in list_users(people)] == ["alice", "ana", "bob", "pat"]
 
 
-def test_unknown_user_refused_once_users_exist(people) -> None:  # noqa: ANN001
+def test_unknown_user_refused_once_users_exist(people) -> None:
     with pytest.raises(PolicyRefused, match="Unknown"):
         actor_for(people, "mallory")
 
 
-def test_first_user_must_be_a_steward(ws) -> None:  # noqa: ANN001
+def test_first_user_must_be_a_steward(ws) -> None:
     with ws.connect() as con, pytest.raises(PolicyRefused, match="first user"):
         add_user(con, actor_for(con, "x"), "x", role="analyst")
 
 
-def test_passwords_are_argon2_hashed_and_logins_audited(people) -> None:  # noqa: ANN001
+def test_passwords_are_argon2_hashed_and_logins_audited(people) -> None:
     stored = people.execute("SELECT password_hash FROM users WHERE name = 'ana'").fetchone()[0]
     assert stored.startswith("$argon2id$") and "pw-ana-123" not in stored
     assert login(people, "ana", "pw-ana-123").roles == {"analyst"}
@@ -111,7 +111,7 @@ def test_passwords_are_argon2_hashed_and_logins_audited(people) -> None:  # noqa
     assert actions[-2:] == ["login", "login.failed"]
 
 
-def test_api_keys_expire_and_can_be_revoked(people) -> None:  # noqa: ANN001
+def test_api_keys_expire_and_can_be_revoked(people) -> None:
     alice, ana = actor_for(people, "alice"), actor_for(people, "ana")
     key = create_api_key(people, ana, "ana", days=30)
     assert key.token.startswith(f"atl_{key.key_id}_")

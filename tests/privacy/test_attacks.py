@@ -21,24 +21,23 @@ def _names(n: int) -> pa.Table:
     return pa.table({"pseudonym": [f"p{i}" for i in range(n)], "name": [f"Name {i}" for i in range(n)]})
 
 
-def test_wrong_master_key_opens_nothing(ws) -> None:  # noqa: ANN001
+def test_wrong_master_key_opens_nothing(ws) -> None:
     wrong = Settings(home=ws.home, master_key=encode_key(new_key()))
     with pytest.raises(KeyProblem, match="does not open"):
         Workspace.open(wrong)
 
 
-def test_tampered_store_file_is_detected_not_read(ws) -> None:  # noqa: ANN001
+def test_tampered_store_file_is_detected_not_read(ws) -> None:
     with ws.connect() as con:
         store_identifiers(con, ws.keys, 1, _names(20_000))
     data = bytearray(ws.db_file.read_bytes())
     data[len(data) // 2] ^= 0xFF
     ws.db_file.write_bytes(bytes(data))
-    with pytest.raises((AtlasError, duckdb.Error), match="(?i)tag|damaged|altered"):
-        with ws.connect() as con:
-            con.execute("SELECT count(*), sum(octet_length(ciphertext)) FROM vault").fetchall()
+    with pytest.raises((AtlasError, duckdb.Error), match="(?i)tag|damaged|altered"), ws.connect() as con:
+        con.execute("SELECT count(*), sum(octet_length(ciphertext)) FROM vault").fetchall()
 
 
-def test_relations_larger_than_one_arrow_batch_are_stored_whole(ws, monkeypatch) -> None:  # noqa: ANN001
+def test_relations_larger_than_one_arrow_batch_are_stored_whole(ws, monkeypatch) -> None:
     monkeypatch.setattr(vault, "BATCH_ROWS", 100)
     with ws.connect() as con:
         rel = con.sql("SELECT 'p' || i::VARCHAR AS pseudonym, 'Name ' || i::VARCHAR AS name FROM range(1000) t(i)")
@@ -46,7 +45,7 @@ def test_relations_larger_than_one_arrow_batch_are_stored_whole(ws, monkeypatch)
         assert reveal(con, ws.keys, "p999", STEWARD, "statistics") == {"name": "Name 999"}
 
 
-def test_vault_entries_of_a_retired_data_key_fail_clearly(ws) -> None:  # noqa: ANN001
+def test_vault_entries_of_a_retired_data_key_fail_clearly(ws) -> None:
     with ws.connect() as con:
         store_identifiers(con, ws.keys, 1, _names(3))
     ws.rotate_data_key()

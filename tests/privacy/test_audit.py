@@ -9,7 +9,7 @@ from atlas.store.keys import Keys, new_key
 
 
 @pytest.fixture()
-def chain(ws):  # noqa: ANN001, ANN201
+def chain(ws):
     """A connection with ten chained entries and a signed head at entry 10."""
     with ws.connect() as con:
         for i in range(1, 11):
@@ -19,7 +19,7 @@ def chain(ws):  # noqa: ANN001, ANN201
         yield con, ws.keys
 
 
-def test_intact_chain_verifies(chain) -> None:  # noqa: ANN001
+def test_intact_chain_verifies(chain) -> None:
     con, keys = chain
     result = verify_chain(con, keys)
     assert result.ok and result.entries == 10 and result.signed_heads == 1
@@ -30,18 +30,18 @@ def test_intact_chain_verifies(chain) -> None:  # noqa: ANN001
     ("UPDATE audit_log SET detail = '{\"i\": 99, \"note\": \"ñ\"}' WHERE seq = 6", 6, "altered"),
     ("DELETE FROM audit_log WHERE seq = 5", 5, "removed"),
     ("UPDATE audit_log SET seq = CASE seq WHEN 3 THEN 7 WHEN 7 THEN 3 END WHERE seq IN (3, 7)", 3, "does not follow"),
-    ("INSERT INTO audit_log SELECT 5, logged_at, 'mallory', 'vault.reveal', 'x', NULL, '{}', prev_hash, hash "
-     "FROM audit_log WHERE seq = 5", 5, "inserted"),
+    (("INSERT INTO audit_log SELECT 5, logged_at, 'mallory', 'vault.reveal', 'x', NULL, '{}', prev_hash, hash "
+      "FROM audit_log WHERE seq = 5"), 5, "inserted"),
     ("DELETE FROM audit_log WHERE seq >= 9", 9, "removed"),
 ])
-def test_each_kind_of_tampering_is_named(chain, tamper: str, bad: int, words: str) -> None:  # noqa: ANN001
+def test_each_kind_of_tampering_is_named(chain, tamper: str, bad: int, words: str) -> None:
     con, keys = chain
     con.execute(tamper)
     result = verify_chain(con, keys)
     assert not result.ok and result.first_bad_seq == bad and words in result.problem
 
 
-def test_inserted_entry_with_renumbering_is_caught(chain) -> None:  # noqa: ANN001
+def test_inserted_entry_with_renumbering_is_caught(chain) -> None:
     con, keys = chain
     con.execute("UPDATE audit_log SET seq = seq + 1 WHERE seq >= 5")
     con.execute("INSERT INTO audit_log SELECT 5, logged_at, 'mallory', 'login', NULL, NULL, '{}', prev_hash, hash "
@@ -50,7 +50,7 @@ def test_inserted_entry_with_renumbering_is_caught(chain) -> None:  # noqa: ANN0
     assert not result.ok and result.first_bad_seq == 5
 
 
-def test_recomputed_chain_is_caught_by_the_signed_head(chain) -> None:  # noqa: ANN001
+def test_recomputed_chain_is_caught_by_the_signed_head(chain) -> None:
     con, keys = chain
     rows = con.execute("SELECT seq, logged_at, actor, action, object, purpose, detail FROM audit_log ORDER BY seq").fetchall()
     con.execute("DELETE FROM audit_log")
@@ -61,7 +61,7 @@ def test_recomputed_chain_is_caught_by_the_signed_head(chain) -> None:  # noqa: 
     assert not result.ok and result.first_bad_seq == 1 and "rewritten" in result.problem
 
 
-def test_forged_signature_and_foreign_key_are_caught(chain) -> None:  # noqa: ANN001
+def test_forged_signature_and_foreign_key_are_caught(chain) -> None:
     con, keys = chain
     con.execute("UPDATE audit_heads SET signature = repeat('ab', 64)")
     assert "invalid" in verify_chain(con, keys).problem
@@ -72,7 +72,7 @@ def test_forged_signature_and_foreign_key_are_caught(chain) -> None:  # noqa: AN
     assert not result.ok and "foreign public key" in result.problem
 
 
-def test_heads_are_signed_periodically(ws) -> None:  # noqa: ANN001
+def test_heads_are_signed_periodically(ws) -> None:
     with ws.connect() as con:
         for _ in range(SIGN_EVERY * 2 + 5):
             log_event(con, "a", "query", keys=ws.keys)
@@ -81,7 +81,7 @@ def test_heads_are_signed_periodically(ws) -> None:  # noqa: ANN001
         assert verify_chain(con, ws.keys).ok
 
 
-def test_report_and_tail(chain) -> None:  # noqa: ANN001
+def test_report_and_tail(chain) -> None:
     con, _ = chain
     now = datetime.now(UTC)
     report = audit_report(con, now - timedelta(hours=1), now + timedelta(hours=1))

@@ -10,20 +10,20 @@ from atlas.errors import PolicyRefused, WorkspaceProblem
 
 
 @pytest.fixture()
-def run(ws, monkeypatch):  # noqa: ANN001, ANN201
+def run(ws, monkeypatch):
     """Invoke `atlas ...` on the test workspace as a given ATLAS_USER; returns the Click result."""
     monkeypatch.setenv("ATLAS_HOME", str(ws.home))
     monkeypatch.setenv("ATLAS_MASTER_KEY", ws.settings.master_key.get_secret_value())
     runner = CliRunner()
 
-    def invoke(user: str, *args: str, stdin: str | None = None):  # noqa: ANN202
+    def invoke(user: str, *args: str, stdin: str | None = None):
         monkeypatch.setenv("ATLAS_USER", user)
         return runner.invoke(app, list(args), input=stdin)
 
     return invoke
 
 
-def test_users_lifecycle_and_escalation_through_the_cli(run) -> None:  # noqa: ANN001
+def test_users_lifecycle_and_escalation_through_the_cli(run) -> None:
     assert run("alice", "users", "add", "alice", "--role", "steward").exit_code == 0
     assert run("alice", "users", "add", "bob", "--role", "steward").exit_code == 0
     assert run("alice", "users", "add", "pat", "--role", "partner", "--org", "unhcr", "--password-stdin",
@@ -46,7 +46,7 @@ def test_users_lifecycle_and_escalation_through_the_cli(run) -> None:  # noqa: A
     assert run("alice", "audit", "verify").exit_code == 0
 
 
-def test_audit_verify_fails_on_tampering(run, ws) -> None:  # noqa: ANN001
+def test_audit_verify_fails_on_tampering(run, ws) -> None:
     run("alice", "users", "add", "alice", "--role", "steward")
     with ws.connect() as con:
         con.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 1")
@@ -54,7 +54,7 @@ def test_audit_verify_fails_on_tampering(run, ws) -> None:  # noqa: ANN001
     assert isinstance(result.exception, WorkspaceProblem) and "entry 1" in result.exception.message
 
 
-def test_retention_subject_incident_and_record_commands(run, ws, tmp_path: Path) -> None:  # noqa: ANN001
+def test_retention_subject_incident_and_record_commands(run, ws, tmp_path: Path) -> None:
     assert run("s", "retention", "set", "purpose", "research", "365").exit_code == 0
     assert "research" in run("s", "retention", "rules").output
     assert run("s", "retention", "run", "--today", "2030-01-01").exit_code == 0

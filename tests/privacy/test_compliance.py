@@ -18,7 +18,13 @@ from atlas.privacy.compliance import (
     record_fingerprint,
     trace_leak,
 )
-from atlas.privacy.fingerprint import fingerprint_rows, manifest_mark, recipient_secret, trace_file, trace_rows
+from atlas.privacy.fingerprint import (
+    fingerprint_rows,
+    manifest_mark,
+    recipient_secret,
+    trace_file,
+    trace_rows,
+)
 from atlas.privacy.retention import set_rule
 from atlas.privacy.usage import record_usage
 
@@ -36,7 +42,7 @@ def _write(path: Path, rows: list[list[str]]) -> None:
         w.writerows(rows)
 
 
-def test_fingerprint_changes_order_not_values_and_traces_the_leaker(ws, tmp_path: Path) -> None:  # noqa: ANN001
+def test_fingerprint_changes_order_not_values_and_traces_the_leaker(ws, tmp_path: Path) -> None:
     secrets = {r: recipient_secret(ws.keys, r) for r in ("unhcr", "iom", "city-hall")}
     copies = {r: [CELLS[i] for i in fingerprint_rows(CELLS, s)] for r, s in secrets.items()}
     assert all(sorted(c) == sorted(CELLS) for c in copies.values())
@@ -58,7 +64,7 @@ def test_fingerprint_is_a_permutation(rows: list[list[str]], secret: bytes) -> N
     assert sorted(fingerprint_rows(rows, secret)) == list(range(len(rows)))
 
 
-def test_trace_leak_uses_recorded_recipients_and_is_audited(ws, tmp_path: Path) -> None:  # noqa: ANN001
+def test_trace_leak_uses_recorded_recipients_and_is_audited(ws, tmp_path: Path) -> None:
     leak = tmp_path / "leak.csv"
     _write(leak, [CELLS[i] for i in fingerprint_rows(CELLS, recipient_secret(ws.keys, "ngo-b"))])
     with ws.connect() as con:
@@ -68,7 +74,7 @@ def test_trace_leak_uses_recorded_recipients_and_is_audited(ws, tmp_path: Path) 
         assert con.execute("SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()[0] == "incident.trace"
 
 
-def test_processing_record_reflects_the_workspace(ws) -> None:  # noqa: ANN001
+def test_processing_record_reflects_the_workspace(ws) -> None:
     with ws.connect() as con:
         con.execute("""INSERT INTO batches (batch_id, kind, source, sha256, legal_basis, purposes, rows_stored) VALUES
             (1, 'person', 'register', 'a', 'public_task', ['statistics'], 10),
@@ -83,7 +89,7 @@ def test_processing_record_reflects_the_workspace(ws) -> None:  # noqa: ANN001
             processing_record(con, Actor("ana", frozenset({"analyst"})))
 
 
-def test_incident_register(ws) -> None:  # noqa: ANN001
+def test_incident_register(ws) -> None:
     with ws.connect() as con:
         n = add_incident(con, STEWARD, "Table sent to wrong partner", severity="high", recipient="ngo-b")
         close_incident(con, STEWARD, n, "Agreement suspended; recipient confirmed deletion")

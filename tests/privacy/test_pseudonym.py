@@ -32,7 +32,7 @@ def test_macro_is_vectorised_null_safe_and_keyed() -> None:
     assert pseudonym(other, "id1") != pseudonym(KEYS, "id1")
 
 
-def test_macro_is_temporary_so_the_key_never_reaches_the_catalog(ws) -> None:  # noqa: ANN001
+def test_macro_is_temporary_so_the_key_never_reaches_the_catalog(ws) -> None:
     with ws.connect() as con:
         pseudonymize_sql(con, ws.keys)
         macros = con.execute("SELECT database_name FROM duckdb_functions() WHERE function_name = 'atlas_pseudonym'")

@@ -33,7 +33,7 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
                 "SELECT b, 1, 'age', 'BADVALUE-' || b, 'not-a-number' FROM range(1, 4) s(b)")
 
 
-def test_rules_are_validated_and_need_permission(ws) -> None:  # noqa: ANN001
+def test_rules_are_validated_and_need_permission(ws) -> None:
     with ws.connect() as con:
         set_rule(con, STEWARD, "purpose", "research", 365)
         with pytest.raises(PolicyRefused):
@@ -43,7 +43,7 @@ def test_rules_are_validated_and_need_permission(ws) -> None:  # noqa: ANN001
         assert [r.name for r in list_rules(con)] == ["research"]
 
 
-def test_purpose_expiry_then_delete_and_anonymise(ws, scan) -> None:  # noqa: ANN001
+def test_purpose_expiry_then_delete_and_anonymise(ws, scan) -> None:
     with ws.connect() as con:
         _fill(con)
         store_identifiers(con, ws.keys, 3, pa.table({"pseudonym": ["PSEUDO-3-000001"], "name": ["Vault Person"]}))
@@ -92,7 +92,7 @@ def test_deleted_values_leave_an_unencrypted_file_only_after_compaction(tmp_path
     assert set(found) == {"RECORD-1-000042", "RECORD-2-000042"}  # kept rows still readable: the scan works
 
 
-def test_retention_is_audited(ws) -> None:  # noqa: ANN001
+def test_retention_is_audited(ws) -> None:
     with ws.connect() as con:
         _fill(con)
         set_rule(con, STEWARD, "default", "*", 30)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 
-import pyarrow as pa
 import pytest
 
 from atlas.errors import NotFound, PolicyRefused
@@ -17,7 +16,7 @@ FILE_SHA = "ab" * 32
 
 
 @pytest.fixture()
-def filled(ws):  # noqa: ANN001, ANN201
+def filled(ws):
     """One batch of three people (identifier = document number), with vault entries and a table that used it."""
     with ws.connect() as con:
         pseudonymize_sql(con, ws.keys)
@@ -37,7 +36,7 @@ def filled(ws):  # noqa: ANN001, ANN201
     return ws
 
 
-def test_export_returns_everything_held(filled) -> None:  # noqa: ANN001
+def test_export_returns_everything_held(filled) -> None:
     out = export_subject(filled, "DOC-222")
     assert out["identifiers"] == {"document_number": "DOC-222", "name": "Boris Kaled"}
     assert [r["nationality"] for r in out["records"]] == ["SYR"]
@@ -49,12 +48,12 @@ def test_export_returns_everything_held(filled) -> None:  # noqa: ANN001
         export_subject(filled, "DOC-999")
 
 
-def test_subject_rights_need_the_permission(filled) -> None:  # noqa: ANN001
+def test_subject_rights_need_the_permission(filled) -> None:
     with pytest.raises(PolicyRefused):
         export_subject(filled, "DOC-111", Actor("pat", frozenset({"partner"}), "unhcr"))
 
 
-def test_erasure_is_complete_verified_and_blocks_reingest(filled, scan) -> None:  # noqa: ANN001
+def test_erasure_is_complete_verified_and_blocks_reingest(filled, scan) -> None:
     result = erase_subject(filled, "DOC-111", reason="request 2026-17")
     assert (result.persons, result.vault, result.quarantine) == (1, 2, 1)
     assert result.problems == [] and result.compaction is not None
@@ -78,12 +77,12 @@ def test_erasure_is_complete_verified_and_blocks_reingest(filled, scan) -> None:
         assert "subject.erase" in [r[0] for r in con.execute("SELECT action FROM audit_log").fetchall()]
 
 
-def test_filter_is_true_without_erasures(filled) -> None:  # noqa: ANN001
+def test_filter_is_true_without_erasures(filled) -> None:
     with filled.connect() as con:
         assert erased_pseudonyms_filter(con) == "TRUE"
 
 
-def test_rectify_record_and_identifier(filled) -> None:  # noqa: ANN001
+def test_rectify_record_and_identifier(filled) -> None:
     assert rectify_subject(filled, "DOC-333", {"nationality": "GHA", "name": "Chidi Opara"}) == {
         "records": 1, "identifiers": 1}
     out = export_subject(filled, "DOC-333")

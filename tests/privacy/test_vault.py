@@ -9,7 +9,6 @@ from atlas.privacy.pseudonym import pseudonym
 from atlas.privacy.vault import VaultTampered, erase, reseal, reveal, store_identifiers
 from atlas.store.keys import DataKey, Keys, new_key
 
-
 STEWARD = Actor("stew", frozenset({"steward"}))
 ANALYST = Actor("ana", frozenset({"analyst"}))
 
@@ -23,7 +22,7 @@ def _people(keys: Keys, n: int) -> pa.Table:
     })
 
 
-def test_no_identifier_in_plaintext_in_any_workspace_file(ws, scan) -> None:  # noqa: ANN001
+def test_no_identifier_in_plaintext_in_any_workspace_file(ws, scan) -> None:
     table = _people(ws.keys, 3000)
     with ws.connect() as con:
         assert store_identifiers(con, ws.keys, 1, table) == 3000 + 2000 + 3000
@@ -33,7 +32,7 @@ def test_no_identifier_in_plaintext_in_any_workspace_file(ws, scan) -> None:  # 
     assert scan(ws.home, needles) == {}
 
 
-def test_store_accepts_a_duckdb_relation_and_reveal_round_trips(ws) -> None:  # noqa: ANN001
+def test_store_accepts_a_duckdb_relation_and_reveal_round_trips(ws) -> None:
     with ws.connect() as con:
         rel = con.sql("SELECT 'p1' AS pseudonym, 'Ana Lima' AS name, 42 AS contact")
         assert store_identifiers(con, ws.keys, 7, rel) == 2
@@ -42,7 +41,7 @@ def test_store_accepts_a_duckdb_relation_and_reveal_round_trips(ws) -> None:  # 
         assert ("stew", "vault.reveal", "p1", "consular_assistance") in audit
 
 
-def test_tampered_entry_fails_alone(ws) -> None:  # noqa: ANN001
+def test_tampered_entry_fails_alone(ws) -> None:
     table = _people(ws.keys, 5)
     a, b = table["pseudonym"][0].as_py(), table["pseudonym"][1].as_py()
     with ws.connect() as con:
@@ -56,7 +55,7 @@ def test_tampered_entry_fails_alone(ws) -> None:  # noqa: ANN001
         assert reveal(con, ws.keys, b, STEWARD, "statistics")["name"] == "Zyxwadottir Qelbani 00001"
 
 
-def test_swapped_ciphertext_between_people_fails(ws) -> None:  # noqa: ANN001
+def test_swapped_ciphertext_between_people_fails(ws) -> None:
     table = _people(ws.keys, 2)
     a, b = table["pseudonym"][0].as_py(), table["pseudonym"][1].as_py()
     with ws.connect() as con:
@@ -68,7 +67,7 @@ def test_swapped_ciphertext_between_people_fails(ws) -> None:  # noqa: ANN001
             reveal(con, ws.keys, a, STEWARD, "statistics", fields=["name"])
 
 
-def test_wrong_keys_cannot_open_the_vault(ws) -> None:  # noqa: ANN001
+def test_wrong_keys_cannot_open_the_vault(ws) -> None:
     table = _people(ws.keys, 2)
     wrong = Keys({1: DataKey(1, new_key())}, 1, ws.keys.secret)
     with ws.connect() as con:
@@ -77,7 +76,7 @@ def test_wrong_keys_cannot_open_the_vault(ws) -> None:  # noqa: ANN001
             reveal(con, wrong, table["pseudonym"][0].as_py(), STEWARD, "statistics")
 
 
-def test_analyst_cannot_read_the_vault_and_the_attempt_is_audited(ws) -> None:  # noqa: ANN001
+def test_analyst_cannot_read_the_vault_and_the_attempt_is_audited(ws) -> None:
     with ws.connect() as con:
         store_identifiers(con, ws.keys, 1, _people(ws.keys, 1))
         with pytest.raises(PolicyRefused, match="read_vault"):
@@ -85,7 +84,7 @@ def test_analyst_cannot_read_the_vault_and_the_attempt_is_audited(ws) -> None:  
         assert con.execute("SELECT actor, action FROM audit_log").fetchall() == [("ana", "access.refused")]
 
 
-def test_unknown_purpose_refused_and_erase(ws) -> None:  # noqa: ANN001
+def test_unknown_purpose_refused_and_erase(ws) -> None:
     p = pseudonym(ws.keys, "doc-0")
     with ws.connect() as con:
         store_identifiers(con, ws.keys, 1, _people(ws.keys, 1))
@@ -96,7 +95,7 @@ def test_unknown_purpose_refused_and_erase(ws) -> None:  # noqa: ANN001
             reveal(con, ws.keys, p, STEWARD, "statistics")
 
 
-def test_reseal_moves_entries_to_the_active_key(ws) -> None:  # noqa: ANN001
+def test_reseal_moves_entries_to_the_active_key(ws) -> None:
     old = ws.keys
     with ws.connect() as con:
         store_identifiers(con, old, 1, _people(old, 3))

@@ -41,7 +41,7 @@ def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
-def log_event(con: duckdb.DuckDBPyConnection, actor: str, action: str, object: str | None = None,  # noqa: A002
+def log_event(con: duckdb.DuckDBPyConnection, actor: str, action: str, object: str | None = None,
               purpose: str | None = None, detail: dict | None = None, *, keys: Keys | None = None) -> int:
     """Append one entry (never raises on content); with `keys`, signs the head every SIGN_EVERY entries."""
     seq, prev = _head(con)

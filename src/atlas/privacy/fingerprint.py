@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def trace_rows(rows: Sequence[Sequence[Any]], candidates: Mapping[str, bytes]) -
     scores = {}
     for name, secret in candidates.items():
         ranks = [_rank(r, secret) for r in rows]
-        agree = sum(1 for a, b in zip(ranks, ranks[1:], strict=False) if a <= b)
+        agree = sum(1 for a, b in pairwise(ranks) if a <= b)
         scores[name] = agree / pairs if pairs else 0.0
     best = max(scores, key=scores.__getitem__, default=None)
     score = scores.get(best, 0.0) if best else 0.0

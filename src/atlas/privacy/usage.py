@@ -10,7 +10,7 @@ import duckdb
 def record_usage(con: duckdb.DuckDBPyConnection, object_kind: str, object_id: str, batch_ids: Iterable[int],
                  purpose: str | None = None, recipient: str | None = None) -> None:
     """Log that a table, release or special run (object_kind) was computed from these batches."""
-    ids = sorted(set(int(b) for b in batch_ids))
+    ids = sorted({int(b) for b in batch_ids})
     if ids:
         con.execute("""INSERT INTO data_usage SELECT ?, ?, unnest(?::INTEGER[]), ?, ?, now()""",
                     [object_kind, object_id, ids, purpose, recipient])
