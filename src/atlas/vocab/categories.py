@@ -134,7 +134,7 @@ def wg_disability(domains: pa.Table) -> pa.Array:
         con.execute(f"CREATE MACRO {WG_MACRO}({params}) AS {body}")
         con.register("wg_input", domains.select(list(WG_DOMAINS)))
         cols = ", ".join(f"CAST({d} AS VARCHAR)" for d in WG_DOMAINS)
-        out = con.execute(f"SELECT {WG_MACRO}({cols}) AS disability FROM wg_input").fetch_arrow_table()
+        out = con.execute(f"SELECT {WG_MACRO}({cols}) AS disability FROM wg_input").to_arrow_table()
     finally:
         con.close()
     return out.column("disability").combine_chunks()

@@ -111,18 +111,18 @@ def _resolved(vocab: str) -> tuple[pa.Table, pa.Table]:
         register_macros(con)
         con.register("entries", _entries_table(vocab))
         keep_empty = vocab == "missing" or vocab in cats.category_names()
-        all_keys = con.execute(_RESOLVE_SQL, {"keep_empty": keep_empty}).fetch_arrow_table()
+        all_keys = con.execute(_RESOLVE_SQL, {"keep_empty": keep_empty}).to_arrow_table()
         con.register("all_keys", all_keys)
         good = con.execute(
             "SELECT scope, key, codes[1] AS code, source, text FROM all_keys "
             "WHERE len(codes) = 1 AND codes[1] <> $blocked ORDER BY scope, key",
             {"blocked": BLOCKED},
-        ).fetch_arrow_table()
+        ).to_arrow_table()
         bad = con.execute(
             "SELECT scope, key, list_filter(codes, c -> c <> $blocked) AS codes, source, tier FROM all_keys "
             "WHERE len(codes) > 1 OR codes[1] = $blocked ORDER BY scope, key",
             {"blocked": BLOCKED},
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.close()
     return good, bad
