@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from atlas.ingest.readers import Source, open_source
 

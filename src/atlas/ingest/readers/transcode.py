@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 
 from atlas.errors import Issue
 from atlas.ingest.readers.layout import Layout
-from atlas.ingest.readers.lines import RecordMap, scan_records
+from atlas.ingest.readers.lines import scan_records
 from atlas.ingest.readers.sniff import FileFacts
 from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, preview, reject
 
@@ -39,7 +39,7 @@ def open_transcoded_csv(
         raise reject(path, "no-data-rows" if len(lines) == 0 else "no-readable-rows",
                      "the file has a header but no data rows" if len(lines) == 0
                      else "no row of the file has the header's shape")
-    issues = list(layout.issues) + _ragged_issues(path, encoding, records, lines, fields, starts, lengths, width)
+    issues = list(layout.issues) + _ragged_issues(path, encoding, lines, fields, starts, lengths, width)
     kept_lines = lines[good]
     block = int(max(_BLOCK, (lengths.max(initial=0) + 1) * unit * 2))
     return Source(
@@ -50,17 +50,16 @@ def open_transcoded_csv(
 
 
 def _ragged_issues(
-    path: Path, encoding: str, records: RecordMap, lines: np.ndarray, fields: np.ndarray,
-    starts: np.ndarray, lengths: np.ndarray, width: int,
+    path: Path, encoding: str, lines: np.ndarray, fields: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
+    width: int,
 ) -> list[Issue]:
     bad = np.flatnonzero(fields != width)
     unit = 2 if encoding.startswith("utf-16") else 1
-    codec = "utf-16-le" if encoding == "utf-16-le" else "utf-16-be" if encoding == "utf-16-be" else encoding
     issues = []
     with path.open("rb") as handle:
         for index in bad[:_ISSUE_CAP]:
             handle.seek(int(starts[index]) * unit)
-            text = handle.read(min(int(lengths[index]), 400) * unit).decode(codec, "replace")
+            text = handle.read(min(int(lengths[index]), 400) * unit).decode(encoding, "replace")
             found = int(fields[index])
             issues.append(Issue(
                 code="ragged-row",

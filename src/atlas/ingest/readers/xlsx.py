@@ -12,7 +12,7 @@ import openpyxl
 import pyarrow as pa
 
 from atlas.ingest.readers.sniff import file_facts
-from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, SourceColumn, build_columns, reject
+from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, build_columns, reject
 
 _SCAN_ROWS = 40
 _BATCH_ROWS = 10_000
