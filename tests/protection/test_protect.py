@@ -7,13 +7,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from atlas.errors import PolicyRefused
 from atlas.protection.cube import PERTURBED, PRIMARY, SECONDARY, Cube
 from atlas.protection.policy import DisclosurePolicy, RoundingPolicy
 from atlas.protection.protect import protect
 from atlas.protection.protected import ProtectedTable
-from atlas.tables.hierarchy import flat_dimension
+from atlas.tables.hierarchy import flat_dimension, grouped_dimension
 from atlas.tables.margins import compute_margins
 
 
@@ -103,3 +105,20 @@ def test_failed_audit_refuses(microdata1: Cube, monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(PolicyRefused) as info:
         protect(microdata1, DisclosurePolicy(min_count=3, group=None))
     assert info.value.clause == "audit"
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counts=st.lists(st.integers(0, 25), min_size=8, max_size=8), k=st.integers(3, 10))
+def test_no_published_cell_below_threshold(counts: list[int], k: int) -> None:
+    keys = [(a, s) for a in ("a1", "a2", "b1", "b2") for s in ("f", "m")]
+    fin = pd.DataFrame(
+        [(a, s, n) for (a, s), n in zip(keys, counts, strict=True) if n], columns=["area", "sex", "n"]
+    )
+    if fin.empty:
+        return
+    area = grouped_dimension("area", ["a1", "a2", "b1", "b2"], {"A": ["a1", "a2"], "B": ["b1", "b2"]})
+    cube = compute_margins(fin, [area, flat_dimension("sex", ["f", "m"])])
+    t = protect(cube, DisclosurePolicy(min_count=k, group=None))
+    published = t.cells["value"].dropna().to_numpy()
+    assert not ((published > 0) & (published < k)).any()
+    assert t.audit is not None and t.audit["ok"]

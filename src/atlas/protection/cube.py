@@ -65,6 +65,11 @@ class Cube:
     cells: pd.DataFrame
 
     @property
+    def zeros_omitted(self) -> bool:
+        """True for a sparse cube (see tables/margins.py): combinations not listed are zeros."""
+        return bool(self.cells.attrs.get("zeros_omitted", False))
+
+    @property
     def dim_names(self) -> list[str]:
         return [d.name for d in self.dimensions]
 

@@ -114,7 +114,7 @@ def _suppress(
                 audit_intervals=bounds[i],
                 title=title,
                 measure=measure,
-                zeros_omitted=bool(cube.cells.attrs.get("zeros_omitted", False)),
+                zeros_omitted=cube.zeros_omitted,
                 notes=("Suppressed cells are empty with flag p (primary) or s (secondary).",),
             )
         )
@@ -172,7 +172,7 @@ def _perturb(
         info_loss=_perturbation_loss(true, np.asarray(values, float)) | {"non_additive": add["non_additive"]},
         title=title,
         measure=measure,
-        zeros_omitted=bool(work.cells.attrs.get("zeros_omitted", False)),
+        zeros_omitted=work.zeros_omitted,
         notes=(note,),
     )
 

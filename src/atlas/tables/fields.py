@@ -74,6 +74,7 @@ class FieldDef:
     sensitive: bool = False
     dimension: bool = True
     label: str = ""
+    vocab: str | None = None
 
 
 def _codes(vocab: str | None, kind: str) -> tuple[str, ...]:
@@ -101,6 +102,7 @@ def _define(f: Field) -> FieldDef:
         sensitive=f.name in SENSITIVE,
         dimension=f.name not in _NOT_DIMENSIONS,
         label=f.label,
+        vocab=f.vocab,
     )
 
 
@@ -134,3 +136,23 @@ def field_names() -> list[str]:
 def get_field(name: str) -> FieldDef:
     """The definition of `name`; KeyError when unknown (the spec layer turns it into an Issue)."""
     return all_fields()[name]
+
+
+def code_labels(name: str, lang: str = "en") -> dict[str, str]:
+    """Labels of a field's codes: vocab code lists, and country names for country fields."""
+    f = all_fields().get(name)
+    if f is None:
+        return {}
+    if f.kind == "country":
+        from atlas.tables.hierarchy import m49_table
+
+        t = m49_table()
+        return dict(zip(t["iso3"], t["name"], strict=True))
+    if f.vocab:
+        from atlas.vocab.categories import category
+
+        try:
+            return {c.code: c.label(lang) for c in category(f.vocab).codes}
+        except NotFound:
+            return {}
+    return {}

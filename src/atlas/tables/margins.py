@@ -17,7 +17,7 @@ import pandas as pd
 from atlas.errors import Issue, RejectedInput
 from atlas.protection.cube import Cube, Dimension
 from atlas.tables import hierarchy as h
-from atlas.tables.fields import FIELDS
+from atlas.tables.fields import FIELDS, code_labels
 from atlas.tables.spec import DimensionSpec, GroupingSpec, TableSpec
 
 CKEY_MODULUS = 2**32
@@ -72,7 +72,8 @@ def dimension_for(d: DimensionSpec, observed: pd.Series, given: Dimension | pd.D
         dim = h.grouped_dimension(d.field, leaves, d.grouping.groups, d.grouping.labels)
     else:
         dim = h.flat_dimension(d.field, leaves)
-    labels = {**dim.labels, **d.labels}
+    known = code_labels(d.field)
+    labels = {**{c: known[c] for c in dim.parent if c in known}, **dim.labels, **d.labels}
     return Dimension(d.field, dim.parent, labels, d.is_sensitive)
 
 
