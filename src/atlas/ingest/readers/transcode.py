@@ -100,6 +100,14 @@ def _batches(
     )
     done = 0
     for batch in stream:
+        if done + batch.num_rows > len(kept_lines):
+            raise RecordCountMismatch(f"{path.name}: Arrow parsed more rows than the record scanner found")
         rows = pa.array(kept_lines[done : done + batch.num_rows], pa.int64())
         done += batch.num_rows
         yield pa.RecordBatch.from_arrays([*batch.columns, rows], names=[*names, ROW_COLUMN])
+    if done != len(kept_lines):
+        raise RecordCountMismatch(f"{path.name}: Arrow parsed {done} rows, the record scanner {len(kept_lines)}")
+
+
+class RecordCountMismatch(RuntimeError):
+    """Row numbers would be wrong: stop the scan rather than attach a line to the wrong record."""
