@@ -12,6 +12,7 @@ from babel import Locale
 
 from atlas.errors import NotFound
 from atlas.vocab.data_files import load_data_yaml
+from atlas.vocab.iso_names import ISO_LOCALES, translated
 
 LOCALES = ("en", "fr", "es", "ar", "ru", "zh")
 BLOCKED = ""  # the code of an entry that makes its key deliberately unresolvable
@@ -169,10 +170,17 @@ def country_entries() -> list[tuple[str, str, str, int]]:
             text = getattr(iso, attr, None) if iso else None
             if text:
                 rows.append((text, c.iso3, f"ISO 3166-1 {attr}", 2))
+                rows.extend(
+                    (tr, c.iso3, f"ISO 3166-1 {attr} ({loc})", 2)
+                    for loc in ISO_LOCALES
+                    if (tr := translated("iso3166-1", text, loc))
+                )
         for loc in LOCALES:
             text = _territory_names(loc).get(c.iso2)
             if text:
                 rows.append((text, c.iso3, f"CLDR name ({loc})", 2))
+    for iso3, texts in spec["un_names"].items():
+        rows.extend((t, iso3, "UN name", 2) for t in texts)
     for iso3, texts in spec["demonyms"].items():
         rows.extend((t, iso3, "demonym", 3) for t in texts)
     return rows
