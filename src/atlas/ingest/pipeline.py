@@ -74,7 +74,7 @@ def _duplicate(con: duckdb.DuckDBPyConnection, source: Source) -> int | None:
 
 
 def _select_sql(plan: Plan, kind: str, batch_id: int, record_key_hex: str, keep: list[str],
-                subject: str | None = None) -> str:
+                subject: str | None = None, erased_filter: str | None = None) -> str:
     """The single SELECT that normalises and checks every row, with `_issues`/`_raw` only on bad rows."""
     fields = FIELDS_BY_KIND[kind]
     checks = [chk for col in plan.columns.values() for chk in col.checks]
@@ -106,7 +106,8 @@ def _select_sql(plan: Plan, kind: str, batch_id: int, record_key_hex: str, keep:
         prefix += ", _adm1, _adm2"
     tail = (f", CASE WHEN {any_bad} THEN list_filter([{issue_list}], x -> x IS NOT NULL) END"
             f", CASE WHEN {any_bad} THEN to_json({{{raw}}}) END") if checks else ", NULL, NULL"
-    return f"SELECT {prefix}, {', '.join(f.name for f in fields)}{tail} FROM ({inner})"
+    keep_rows = f" WHERE {erased_filter}" if erased_filter and person else ""
+    return f"SELECT {prefix}, {', '.join(f.name for f in fields)}{tail} FROM ({inner}){keep_rows}"
 
 
 def _subject_key(plan: Plan) -> str:
@@ -209,7 +210,8 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     table = "persons" if mapping.kind == "person" else "aggregates"
     step("normalising and validating")
     keep = [a.column.name for a in assigns if not a.identifier]
-    sql = _select_sql(plan, mapping.kind, batch_id, ws.keys.record_key_secret.hex(), keep, subject)
+    erased = _erased_filter(con, source)
+    sql = _select_sql(plan, mapping.kind, batch_id, ws.keys.record_key_secret.hex(), keep, subject, erased)
     started = datetime.now(UTC)
     con.execute(f"INSERT INTO {table} {sql}")
     step("quarantining rejected rows")
@@ -233,7 +235,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
         write_report(con, batch_id, opts.report)
     if plan.identifiers and mapping.kind == "person":
         step("sealing identifiers in the vault")
-        _store_identifiers(con, ws, plan, batch_id)
+        _store_identifiers(con, ws, plan, batch_id, erased)
     stored = rows_in_rel - bad
     quarantined = bad + len({i.row for i in structural})
     n_issues = max(n_issues, len(issues))
@@ -300,11 +302,23 @@ _MESSAGES = {
 }
 
 
-def _store_identifiers(con: duckdb.DuckDBPyConnection, ws: Workspace, plan: Plan, batch_id: int) -> None:
+def _erased_filter(con: duckdb.DuckDBPyConnection, source: Source) -> str | None:
+    """People erased at their request never come back through a re-ingest of the same or another file."""
+    from atlas.privacy.subjects import erased_pseudonyms_filter
+
+    sha = source.sha256 if len(source.sha256) == 64 else None
+    cond = erased_pseudonyms_filter(con, "_pseudonym", file_sha256=sha, row_column="_row" if sha else None)
+    return None if cond == "TRUE" else cond
+
+
+def _store_identifiers(con: duckdb.DuckDBPyConnection, ws: Workspace, plan: Plan, batch_id: int,
+                       erased: str | None) -> None:
     from atlas.privacy.vault import store_identifiers
 
     cols = ", ".join(f"s.{a.column.name} AS \"{a.field or a.column.name}\"" for a in plan.identifiers)
-    rel = con.sql(f"SELECT atlas_pseudonym({_subject_key(plan)}) AS pseudonym, {cols} FROM src s")
+    rel = con.sql(f"""SELECT * FROM (SELECT atlas_pseudonym({_subject_key(plan)}) AS _pseudonym, s._row AS _row, {cols}
+                      FROM src s) WHERE {erased or 'true'}""").project(
+        ", ".join(["_pseudonym AS pseudonym", *(f'"{a.field or a.column.name}"' for a in plan.identifiers)]))
     store_identifiers(con, ws.keys, batch_id, rel)
 
 

@@ -130,7 +130,10 @@ class Workspace:
         os.replace(tmp, self.db_file)
         wal = self.home / (DB_NAME + ".wal")
         wal.unlink(missing_ok=True)
-        ring.retire({k for k in self.keys.data_keys if k != old.id} | {new.id})
+        self.keys = ring.open(master)
+        with self.connect() as con:
+            _reseal_vault(con, self.keys)
+        ring.retire({new.id})
         self.keys = ring.open(master)
         if self.keys.active_id != new.id:
             raise KeyProblem("Data-key rotation did not activate the new key.")
@@ -138,3 +141,12 @@ class Workspace:
 
     def remove_temp(self) -> None:
         shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def _reseal_vault(con: duckdb.DuckDBPyConnection, keys: Keys) -> None:
+    """Vault fields are sealed with the data key too: move them to the new key before the old one goes."""
+    from atlas.privacy.vault import reseal
+
+    has_vault = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'vault'").fetchone()
+    if has_vault and has_vault[0]:
+        reseal(con, keys)
