@@ -9,6 +9,10 @@ PLACE_SYLLABLES: tuple[str, ...] = (
     "wyn", "lo", "ma", "res", "cal", "mir", "eth", "ul", "zan", "fen", "gol", "hav", "ix", "jor",
     "kel", "lum", "nor", "pel", "rav", "sen", "tuv", "vor", "yth", "zel", "bra", "cor", "dun", "el",
 )
+KNOWN_REAL_PLACES = frozenset({
+    "Arara", "Bria", "Brion", "Fenix", "Golova", "Havran", "Kais", "Maara", "Mira", "Mora", "Moris", "Moron",
+    "Rania", "Ravar", "Sala", "Salia", "Sena", "Tuva",
+})
 PLACE_ENDINGS: tuple[str, ...] = ("a", "is", "on", "ia", "mar", "wick", "holm", "ara", "eth", "und", "ova", "")
 
 GIVEN_SYLLABLES: dict[str, tuple[str, ...]] = {
@@ -27,7 +31,8 @@ FAMILY_ENDINGS: tuple[str, ...] = ("ez", "ski", "ani", "ou", "ar", "ena", "oglu"
 
 
 def _words(
-    rng: np.random.Generator, syllables: tuple[str, ...], endings: tuple[str, ...], count: int, lo: int, hi: int
+    rng: np.random.Generator, syllables: tuple[str, ...], endings: tuple[str, ...], count: int, lo: int, hi: int,
+    min_len: int = 4, avoid: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Unique capitalised words of lo..hi syllables plus an ending, in a seeded order."""
     capacity = sum(len(syllables) ** k for k in range(lo, hi + 1)) * len(endings)
@@ -43,7 +48,7 @@ def _words(
         ends = rng.integers(0, len(endings), batch)
         for row, n, e in zip(parts, lengths, ends):
             word = ("".join(row[:n]) + endings[e]).capitalize()
-            if 4 <= len(word) <= 13 and word not in seen:
+            if min_len <= len(word) <= 13 and word not in seen and word not in avoid:
                 seen.add(word)
                 out.append(word)
                 if len(out) == count:
@@ -53,7 +58,8 @@ def _words(
 
 def place_names(count: int, seed: int) -> list[str]:
     """Invented place names, unique, deterministic for a seed."""
-    return _words(np.random.default_rng([seed, 101]), PLACE_SYLLABLES, PLACE_ENDINGS, count, 1, 2)
+    rng = np.random.default_rng([seed, 101])
+    return _words(rng, PLACE_SYLLABLES, PLACE_ENDINGS, count, 1, 2, min_len=6, avoid=KNOWN_REAL_PLACES)
 
 
 def given_names(sex: str, count: int, seed: int) -> list[str]:

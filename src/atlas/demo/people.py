@@ -72,17 +72,19 @@ def demography(rng: np.random.Generator, hh: Households, prof: Profiles) -> dict
     nat = hh.nat[hh.of_row]
     num = prof.numbers
     head = hh.pos == 0
-    partner = (hh.pos == 1) & (rng.random(n) < 0.75)
+    skew = np.abs(num["female_share"] - 0.5)[nat]
+    partner = (hh.pos == 1) & (rng.random(n) < 0.8 * (1 - 1.8 * skew))
     older = ~head & ~partner & (rng.random(n) < num["older_share"][nat] * 1.5)
     child = ~head & ~partner & ~older
     uam_hh = (hh.sizes == 1) & (rng.random(k) < num["uam_rate"][hh.nat])
     uam = uam_hh[hh.of_row]
-    head_female = rng.random(k) < num["female_share"][hh.nat]
+    fs = num["female_share"][hh.nat]
+    head_female = rng.random(k) < np.where(hh.sizes == 1, np.clip(0.5 + 1.8 * (fs - 0.5), 0.05, 0.95), fs)
     head_age = np.minimum(18 + rng.gamma(2.2, 7.5 + 10 * num["older_share"][hh.nat]), 88).astype(int)
     head_age = np.where(uam_hh, rng.integers(10, 18, k), head_age)
     hf, ha = head_female[hh.of_row], head_age[hh.of_row]
     female = np.where(head, hf, np.where(partner, ~hf ^ (rng.random(n) < 0.04),
-                                         rng.random(n) < np.where(older, 0.58, 0.49)))
+                                         rng.random(n) < np.where(older, 0.58, 0.49 + 0.5 * (fs[hh.of_row] - 0.5))))
     female = np.where(uam & head, rng.random(n) < 0.25, female)
     age = np.where(head, ha, 0)
     age = np.where(partner, np.clip(ha + rng.normal(np.where(hf, 2.5, -2.5), 4.0), 18, 90), age)
