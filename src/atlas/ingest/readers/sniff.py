@@ -128,6 +128,8 @@ def _single_byte_encoding(path: Path, sample: bytes) -> str:
         raise reject(path, "undecodable", "the file is neither UTF-8 nor any text encoding that could be recognised",
                      hint="save it as UTF-8 CSV")
     western = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp850", "mac_roman", "cp1250", "iso8859_2"}
+    if guess not in western and _mostly_ascii_letters(sample):
+        guess = "cp1252"  # accents sprinkled in Latin-script text: far likelier than a Baltic or DOS code page
     if guess in western or guess.startswith("iso8859") or guess.startswith("cp12"):
         c1 = {b for b in set(sample) if 0x80 <= b <= 0x9F}
         if not c1:
@@ -136,6 +138,13 @@ def _single_byte_encoding(path: Path, sample: bytes) -> str:
             return "cp1252"
         return "latin-1"
     return guess
+
+
+def _mostly_ascii_letters(sample: bytes) -> bool:
+    """Western text has few non-ASCII letters; Cyrillic, Greek or Arabic single-byte text has mostly those."""
+    high = sum(1 for b in sample if b >= 0x80)
+    ascii_letters = sum(1 for b in sample if 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A)
+    return high > 0 and high < 0.3 * (high + ascii_letters)
 
 
 def sniff_delimiter(text: str, suffix: str) -> str:
