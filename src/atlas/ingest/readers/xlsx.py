@@ -43,12 +43,15 @@ def open_xlsx(path: Path, *, limits: ReadLimits, sheet: str | None, header_row: 
     workbook = _load(path)
     try:
         worksheet = _sheet(path, workbook, sheet)
-        top = [tuple(r) for r in worksheet.iter_rows(min_row=1, max_row=_SCAN_ROWS, values_only=True)]
+        scan = max(_SCAN_ROWS, (header_row or 0) + 2)
+        top = [tuple(r) for r in worksheet.iter_rows(min_row=1, max_row=scan, values_only=True)]
     finally:
         workbook.close()
     if not any(any(_present(v) for v in row) for row in top):
         raise reject(path, "empty-file", f"sheet {worksheet.title!r} is empty")
     header = header_row if header_row is not None else detect_header_row(top)
+    if not 1 <= header <= len(top):
+        raise reject(path, "bad-header-row", f"row {header} is outside the sheet's {len(top)} rows")
     tags = _tags(top, header)
     if tags is not None:
         main = [cell_text(v).strip() for v in top[header - 1]] if header - 1 < len(top) else []
@@ -58,7 +61,7 @@ def open_xlsx(path: Path, *, limits: ReadLimits, sheet: str | None, header_row: 
     else:
         headers = flatten_header(top, header)
     hxl = tags is not None
-    if not any(_present(v) for row in top[header + hxl:] for v in row[: len(headers)]) and len(top) < _SCAN_ROWS:
+    if not any(_present(v) for row in top[header + hxl:] for v in row[: len(headers)]) and len(top) < scan:
         raise reject(path, "no-data-rows", "the sheet has a header but no data rows")
     columns, issues = build_columns(path, headers, tags, limits=limits)
     first_data = header + 2 if hxl else header + 1
