@@ -201,3 +201,24 @@ def test_row_numbers_are_physical_lines(
     got = source.relation(con).order("_row").project("c_a, _row").fetchall()
     assert got == kept
     assert [(i.code, i.row) for i in source.issues] == [("ragged-row", line) for _, line in ragged]
+
+
+@pytest.mark.parametrize(
+    ("text", "header_row"),
+    [("1,2.5\n3,4\n", None), ('"Total";"Nr";16847646,84;0,01\n"Total";"1";3,00;0,01\n', None), ("a,b\nc,d\n", 0)],
+)
+def test_headerless_files(
+    con: duckdb.DuckDBPyConnection, write: Callable[..., Path], text: str, header_row: int | None
+) -> None:
+    source = open_source(write("nohead.csv", text), header_row=header_row, con=con)
+    assert source.columns[0].name == "c_column_1"
+    assert [i.code for i in source.issues] == ["no-header"]
+    assert source.relation(con).order("_row").project("_row").fetchall() == [(1,), (2,)]
+
+
+def test_tau_argus_table(shared_data: Path, con: duckdb.DuckDBPyConnection) -> None:
+    source = open_source(shared_data / "sdc/tauargus/tableinput/pp.tab", con=con)
+    assert source.delimiter == ";"
+    first = source.relation(con).order("_row").limit(1).fetchall()
+    assert first == [("Total", "Total", "16847646,84", "42723", "16847646,84", "16847646,84", "175677,00",
+                      "141482,00", "S", "0,01", "0,01", 1)]

@@ -84,3 +84,9 @@ def test_undesa_workbook(shared_data: Path, con: duckdb.DuckDBPyConnection) -> N
         place = names["Region, development group, country or area"]
         world = source.relation(con).filter(f"{place} = 'WORLD'").project(f"{both_2020}, _row").fetchall()
         assert world == [("280598105", 12)]
+
+
+def test_xlsx_without_header(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    source = open_source(_xlsx(tmp_path / "n.xlsx", [["a", 1], ["b", 2]]), header_row=0, con=con)
+    assert [c.name for c in source.columns] == ["c_column_1", "c_column_2"]
+    assert source.relation(con).fetchall() == [("a", "1", 1), ("b", "2", 2)]

@@ -16,6 +16,18 @@ from atlas.ingest.readers.source import ReadLimits, SourceColumn, build_columns,
 _NUMBER = re.compile(r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$")
 
 
+_DECIMAL = re.compile(r"^[-+]?\d+[.,]\d+$")
+
+
+def _looks_like_data(row: list[str]) -> bool:
+    """A first row of numbers only, or mostly numbers with decimals, is data: header rows hold names."""
+    cells = [c.strip() for c in row if c.strip()]
+    numeric = [c for c in cells if _NUMBER.match(c)]
+    if cells and len(numeric) == len(cells):
+        return True
+    return len(numeric) * 2 >= len(cells) and any(_DECIMAL.match(c) for c in numeric)
+
+
 @dataclass(frozen=True)
 class Layout:
     """Columns, how many records precede the data, and the physical line where data starts."""
@@ -48,14 +60,19 @@ def _records_with_lines(text: str, delimiter: str, limit: int) -> list[tuple[int
 def find_layout(
     path: Path, text: str, delimiter: str, *, complete: bool, header_row: int | None, limits: ReadLimits
 ) -> Layout:
-    """Header row by `header_row` (a physical line number), else the HXL convention, else the first row."""
+    """Header row by `header_row` (a physical line number, 0 for none), else HXL, else the first row."""
     records = _records_with_lines(text, delimiter, SEARCH_ROWS + 1)
     if not records:
         raise reject(path, "empty-file", "the file is empty")
     headers: list[str]
     tags: list[str | None] | None = None
     is_hxl = False
-    if header_row is not None:
+    header_issue: Issue | None = None
+    if header_row == 0 or header_row is None and _looks_like_data(records[0][2]):
+        header_index, headers = -1, [""] * max(len(r[2]) for r in records)
+        header_issue = Issue(code="no-header", message="no header row: the first row is read as data and columns "
+                             "are named by position", file=str(path), row=records[0][0])
+    elif header_row is not None:
         index = next((i for i, record in enumerate(records) if record[0] >= header_row), None)
         if index is None or records[index][0] != header_row:
             raise reject(path, "bad-header-row", f"line {header_row} does not start a record in the first rows")
@@ -74,14 +91,10 @@ def find_layout(
         else:
             header_index = 0
             headers = records[0][2]
-            if all(_NUMBER.match(cell.strip()) for cell in headers):
-                header_index, headers = -1, [""] * len(headers)
-                header_issue = Issue(code="no-header", message="the first row holds only numbers: read as data, "
-                                     "columns named by position", file=str(path), row=1)
     if complete and len(records) <= header_index + 1:
         raise reject(path, "no-data-rows", "the file has a header but no data rows")
     columns, issues = build_columns(path, headers, tags, limits=limits)
-    if header_index < 0:
+    if header_issue is not None:
         return Layout(columns, [*issues, header_issue], 0, records[0][3] - 1, records[0][0], False)
     header = records[header_index]
     return Layout(columns, issues, header_index + 1, header[3], header[1] + 1, is_hxl)

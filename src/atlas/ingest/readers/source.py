@@ -99,9 +99,9 @@ def build_columns(
     leaves = [_kobo_leaf(h) for h in originals]
     leaf_slugs = [_slug(leaf) if leaf else None for leaf in leaves]
     bases: list[str] = []
-    for original, leaf_slug in zip(originals, leaf_slugs, strict=True):
+    for position, (original, leaf_slug) in enumerate(zip(originals, leaf_slugs, strict=True), start=1):
         unique_leaf = leaf_slug and leaf_slugs.count(leaf_slug) == 1
-        bases.append("c_" + ((leaf_slug if unique_leaf else _slug(original)) or "column"))
+        bases.append("c_" + ((leaf_slug if unique_leaf else _slug(original)) or f"column_{position}"))
     names: list[str] = []
     taken: set[str] = set()
     for base in bases:

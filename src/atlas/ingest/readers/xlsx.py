@@ -12,7 +12,8 @@ import openpyxl
 import pyarrow as pa
 
 from atlas.ingest.readers.sniff import file_facts
-from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, build_columns, reject
+from atlas.errors import Issue
+from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, SourceColumn, build_columns, reject
 
 _SCAN_ROWS = 40
 _BATCH_ROWS = 10_000
@@ -43,12 +44,15 @@ def open_xlsx(path: Path, *, limits: ReadLimits, sheet: str | None, header_row: 
     workbook = _load(path)
     try:
         worksheet = _sheet(path, workbook, sheet)
+        title = worksheet.title
         scan = max(_SCAN_ROWS, (header_row or 0) + 2)
         top = [tuple(r) for r in worksheet.iter_rows(min_row=1, max_row=scan, values_only=True)]
     finally:
         workbook.close()
     if not any(any(_present(v) for v in row) for row in top):
-        raise reject(path, "empty-file", f"sheet {worksheet.title!r} is empty")
+        raise reject(path, "empty-file", f"sheet {title!r} is empty")
+    if header_row == 0:
+        return _headerless(path, title, top, limits)
     header = header_row if header_row is not None else detect_header_row(top)
     if not 1 <= header <= len(top):
         raise reject(path, "bad-header-row", f"row {header} is outside the sheet's {len(top)} rows")
@@ -65,8 +69,19 @@ def open_xlsx(path: Path, *, limits: ReadLimits, sheet: str | None, header_row: 
         raise reject(path, "no-data-rows", "the sheet has a header but no data rows")
     columns, issues = build_columns(path, headers, tags, limits=limits)
     first_data = header + 2 if hxl else header + 1
+    return _source(path, title, columns, issues, first_data)
+
+
+def _headerless(path: Path, title: str, top: Sequence[Sequence[object]], limits: ReadLimits) -> Source:
+    """`header_row=0`: every row is data, columns named by position."""
+    width = max((i + 1 for row in top for i, v in enumerate(row) if _present(v)), default=0)
+    columns, issues = build_columns(path, [""] * width, limits=limits)
+    issues.append(Issue(code="no-header", message="no header row: columns are named by position", file=str(path)))
+    return _source(path, title, columns, issues, 1)
+
+
+def _source(path: Path, title: str, columns: list[SourceColumn], issues: list[Issue], first_data: int) -> Source:
     facts = file_facts(path)
-    title = worksheet.title
 
     def relation(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         schema = pa.schema([(c.name, pa.string()) for c in columns] + [(ROW_COLUMN, pa.int64())])
