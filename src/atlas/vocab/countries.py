@@ -202,4 +202,6 @@ def region_entries() -> list[tuple[str, str, str, int]]:
         rows.extend(
             (table.column(f"name_{loc}")[i].as_py(), code, f"CLDR name ({loc})", 2) for loc in LOCALES
         )
+    for code, texts in m49_tree()["aliases"].items():
+        rows.extend((t, code, "UN M49 name", 2) for t in texts)
     return rows

@@ -38,12 +38,19 @@ def curated() -> dict[str, Any]:
 def to_639_3(tag: str) -> str | None:
     """ISO 639-3 code for a 639-1, 639-2/B, 639-3 code or a CLDR tag like "zh_Hant" / "ar-001"."""
     base = tag.replace("-", "_").split("_")[0].strip().lower()
-    base = LANGUAGE_REPLACEMENTS.get(base, base)
-    found = pycountry.languages.get(alpha_3=base) if len(base) == 3 else None
-    if found is None and len(base) == 2:
-        found = pycountry.languages.get(alpha_2=base)
-    if found is None and len(base) == 3:
-        found = pycountry.languages.get(bibliographic=base)
+    found = _by_code(base)
+    if found is None and base in LANGUAGE_REPLACEMENTS:  # deprecated codes: iw -> he, mo -> ro
+        found = _by_code(LANGUAGE_REPLACEMENTS[base].replace("-", "_").split("_")[0])
+    return found
+
+
+def _by_code(code: str) -> str | None:
+    if len(code) == 2:
+        found = pycountry.languages.get(alpha_2=code)
+    elif len(code) == 3:
+        found = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code)
+    else:
+        found = None
     return found.alpha_3 if found is not None else None
 
 
@@ -132,7 +139,11 @@ def language_entries() -> list[tuple[str, str, str, int]]:
             rows.append((lang.alpha_2, lang.code, "ISO 639-1 code", 1))
         if lang.bibliographic:
             rows.append((lang.bibliographic, lang.code, "ISO 639-2/B code", 1))
-        rows.append((lang.name, lang.code, "ISO 639-3 name", 2 if lang.code in widely_named else 3))
+        tier = 2 if lang.code in widely_named else 3
+        rows.append((lang.name, lang.code, "ISO 639-3 name", tier))
+    for old, new in LANGUAGE_REPLACEMENTS.items():
+        if len(old) == 2 and (code := to_639_3(new)) and not _by_code(old):
+            rows.append((old, code, "deprecated ISO 639-1 code", 1))
     for loc in LOCALES:
         for tag, name in Locale(loc).languages.items():
             code = to_639_3(tag)
