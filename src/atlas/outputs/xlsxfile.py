@@ -47,7 +47,7 @@ class XlsxRenderer:
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
-                "in_memory": True,
+                "constant_memory": True,
             },
         )
         try:
@@ -67,53 +67,56 @@ class XlsxRenderer:
 
     def _table_sheet(self, wb: xlsxwriter.Workbook, t: ProtectedTable, fmt: dict[str, Any]) -> None:
         ws = wb.add_worksheet("Table")
+        nd = len(t.dim_names)
+        ws.set_column(0, nd - 1, 28)
+        ws.set_column(nd, nd + 1, 12)
+        ws.freeze_panes(3, 0)
         ws.write_string(0, 0, safe_text(t.title or t.name), fmt["title"])
-        heads = [*t.dim_names, "Value", "Flag"]
-        for j, h in enumerate(heads):
+        for j, h in enumerate([*t.dim_names, "Value", "Flag"]):
             ws.write_string(2, j, safe_text(h), fmt["head"])
         cells = t.cells
         labels = [
-            cells[d.name].map(lambda c, d=d: ("  " * d.level(c)) + d.labels.get(c, c)).to_numpy()
+            cells[d.name]
+            .map({c: safe_text("  " * d.level(c) + d.labels.get(c, c)) for c in d.parent})
+            .to_numpy()
             for d in t.dimensions
         ]
-        values = cells["value"].to_numpy(dtype=object)
-        flags = cells["flag"].to_numpy(dtype=object)
+        values, missing, flags = _columns(cells)
+        ws_str, ws_num = ws.write_string, ws.write_number
+        sym, num = fmt["sym"], fmt["num"]
         for i in range(len(cells)):
             r = 3 + i
-            for j, col in enumerate(labels):
-                ws.write_string(r, j, safe_text(col[i]))
-            v = values[i]
-            if _is_na(v):
-                ws.write_string(r, len(labels), SUPPRESSED_SYMBOL, fmt["sym"])
+            for j in range(nd):
+                ws_str(r, j, labels[j][i])
+            if missing[i]:
+                ws_str(r, nd, SUPPRESSED_SYMBOL, sym)
             else:
-                ws.write_number(r, len(labels), float(v), fmt["num"])
-            ws.write_string(r, len(labels) + 1, safe_text(flags[i]))
+                ws_num(r, nd, values[i], num)
+            ws_str(r, nd + 1, flags[i])
         r = 4 + len(cells)
         ws.write_string(r, 0, safe_text(f"{SUPPRESSED_SYMBOL}: suppressed for confidentiality."), fmt["note"])
         for k, (flag, text) in enumerate((f, x) for f, x in FLAG_LEGEND.items() if f):
             ws.write_string(r + 1 + k, 0, safe_text(f"Flag {flag}: {text}"), fmt["note"])
         for k, note in enumerate(t.notes):
             ws.write_string(r + 1 + len(FLAG_LEGEND) + k, 0, safe_text(note), fmt["note"])
-        ws.set_column(0, len(t.dim_names) - 1, 28)
-        ws.set_column(len(t.dim_names), len(t.dim_names) + 1, 12)
-        ws.freeze_panes(3, 0)
 
     def _data_sheet(self, wb: xlsxwriter.Workbook, t: ProtectedTable, fmt: dict[str, Any]) -> None:
         ws = wb.add_worksheet("Data")
-        cols = [*t.dim_names, "value", "flag"]
-        for j, h in enumerate(cols):
+        nd = len(t.dim_names)
+        for j, h in enumerate([*t.dim_names, "value", "flag"]):
             ws.write_string(0, j, safe_text(h), fmt["head"])
         cells = t.cells
-        for j, c in enumerate(cols):
-            arr = cells[c].to_numpy(dtype=object)
-            for i, v in enumerate(arr):
-                if c == "value":
-                    if _is_na(v):
-                        ws.write_blank(i + 1, j, None)
-                    else:
-                        ws.write_number(i + 1, j, float(v))
-                else:
-                    ws.write_string(i + 1, j, safe_text(v))
+        codes = [
+            cells[d].map({c: safe_text(c) for c in t.dimension(d).parent}).to_numpy() for d in t.dim_names
+        ]
+        values, missing, flags = _columns(cells)
+        ws_str, ws_num = ws.write_string, ws.write_number
+        for i in range(len(cells)):
+            for j in range(nd):
+                ws_str(i + 1, j, codes[j][i])
+            if not missing[i]:
+                ws_num(i + 1, nd, values[i])
+            ws_str(i + 1, nd + 1, flags[i])
 
     def _notes_sheet(self, wb: xlsxwriter.Workbook, t: ProtectedTable, fmt: dict[str, Any]) -> None:
         ws = wb.add_worksheet("Notes")
@@ -136,5 +139,9 @@ class XlsxRenderer:
         ws.set_column(1, 1, 100)
 
 
-def _is_na(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+def _columns(cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values as floats, which are missing (suppressed), and flags made safe, computed once per column."""
+    missing = cells["value"].isna().to_numpy()
+    values = cells["value"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    flags = cells["flag"].fillna("").astype(str).map(safe_text).to_numpy()
+    return values, missing, flags
