@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atlas.privacy.audit import SIGN_EVERY, audit_report, log_event, sign_head, tail, verify_chain
+from atlas.privacy.schema import migrate
 from atlas.store.keys import Keys, new_key
 
 
@@ -89,3 +93,25 @@ def test_report_and_tail(chain) -> None:
     assert sum(r["n"] for r in report.by_actor) == 10
     assert [e["seq"] for e in tail(con, 3)] == [8, 9, 10]
     assert audit_report(con, now - timedelta(days=3), now - timedelta(days=2)).entries == 0
+
+
+COLUMNS = {
+    "actor": "actor || 'x'", "action": "'login'", "object": "coalesce(object, '') || '1'", "purpose": "'research'",
+    "detail": "'{\"i\": -1}'", "logged_at": "logged_at + INTERVAL 1 MICROSECOND", "prev_hash": "repeat('0', 64)",
+    "hash": "repeat('f', 64)",
+}
+
+
+@given(st.integers(1, 12), st.sampled_from(sorted(COLUMNS)))
+@settings(max_examples=60, deadline=None)
+def test_any_single_change_is_found_at_its_entry(seq: int, column: str) -> None:
+    con = duckdb.connect()
+    migrate(con)
+    for i in range(1, 13):
+        log_event(con, f"u{i}", "query", f"o{i}" if i % 4 else None, "statistics" if i % 2 else None, {"i": i})
+    con.execute(f"UPDATE audit_log SET {column} = {COLUMNS[column]} WHERE seq = ?", [seq])
+    result = verify_chain(con)
+    if column == "prev_hash" and seq == 1:
+        assert result.ok is False and result.first_bad_seq == 1
+    else:
+        assert (result.ok, result.first_bad_seq) == (False, seq)

@@ -41,7 +41,7 @@ columns:
     return path
 
 
-def test_after_ingest_no_identifier_is_readable_in_any_file(ws, tmp_path: Path, scan) -> None:  # noqa: ANN001
+def test_after_ingest_no_identifier_is_readable_in_any_file(ws, tmp_path: Path, scan) -> None:
     ingest_file(ws, _csv(tmp_path / "reg.csv"), IngestOptions(mapping=_mapping(tmp_path / "m.yaml")))
     assert scan(ws.home, PLAINTEXT) == {}
     out = export_subject(ws, "2", STEWARD)
@@ -51,7 +51,7 @@ def test_after_ingest_no_identifier_is_readable_in_any_file(ws, tmp_path: Path, 
         assert not columns & {"name", "phone", "document_number", "full_name", "passport"}
 
 
-def test_erased_person_does_not_come_back_with_a_reingest(ws, tmp_path: Path, scan) -> None:  # noqa: ANN001
+def test_erased_person_does_not_come_back_with_a_reingest(ws, tmp_path: Path, scan) -> None:
     f, m = _csv(tmp_path / "reg.csv"), _mapping(tmp_path / "m.yaml")
     ingest_file(ws, f, IngestOptions(mapping=m))
     erased = erase_subject(ws, "2", STEWARD)

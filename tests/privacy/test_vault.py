@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atlas.errors import NotFound, PolicyRefused
 from atlas.privacy.access import Actor
 from atlas.privacy.pseudonym import pseudonym
+from atlas.privacy.schema import migrate
 from atlas.privacy.vault import VaultTampered, erase, reseal, reveal, store_identifiers
 from atlas.store.keys import DataKey, Keys, new_key
 
@@ -103,3 +107,18 @@ def test_reseal_moves_entries_to_the_active_key(ws) -> None:
         assert reseal(con, both) == 8
         only_new = Keys({2: both.data_keys[2]}, 2, old.secret)
         assert reveal(con, only_new, pseudonym(old, "doc-2"), STEWARD, "statistics")["phone"] == "+99-555-0000002"
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=30), st.text(max_size=60)), min_size=1, max_size=30,
+                unique_by=lambda t: t[0]))
+@settings(max_examples=40, deadline=None)
+def test_any_text_round_trips(pairs: list[tuple[str, str]]) -> None:
+    keys = Keys({1: DataKey(1, new_key())}, 1, new_key())
+    con = duckdb.connect()
+    migrate(con)
+    store_identifiers(con, keys, 1, pa.table({"pseudonym": [p for p, _ in pairs], "address": [v for _, v in pairs]}))
+    for p, v in pairs:
+        if v:
+            assert reveal(con, keys, p, STEWARD, "statistics") == {"address": v}
+        else:
+            assert con.execute("SELECT count(*) FROM vault WHERE pseudonym = ?", [p]).fetchone()[0] == 0
