@@ -112,3 +112,12 @@ def test_cell_key_needs_counts() -> None:
                 "protection": {"method": "cell_key"},
             }
         )
+
+
+def test_fields_must_exist_for_the_record_kind() -> None:
+    with pytest.raises(RejectedInput, match="not valid"):
+        parse_spec({"name": "t", "kind": "aggregate", "dimensions": [{"field": "wg_seeing"}]})
+    spec = parse_spec(
+        {"name": "t", "kind": "aggregate", "dimensions": [{"field": "indicator"}, {"field": "adm1"}]}
+    )
+    assert spec.kind == "aggregate"

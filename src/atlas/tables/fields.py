@@ -6,7 +6,7 @@ These are the only identifiers that can reach a query. Table-only additions: `ad
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -75,6 +75,7 @@ class FieldDef:
     dimension: bool = True
     label: str = ""
     vocab: str | None = None
+    record_kinds: tuple[str, ...] = ("person", "aggregate")
 
 
 def _codes(vocab: str | None, kind: str) -> tuple[str, ...]:
@@ -90,7 +91,7 @@ def _codes(vocab: str | None, kind: str) -> tuple[str, ...]:
         return ()
 
 
-def _define(f: Field) -> FieldDef:
+def _define(f: Field, record_kinds: tuple[str, ...]) -> FieldDef:
     kind = _KINDS.get(f.kind, "code")
     codes = _codes(f.vocab, f.kind)
     kind = "category" if codes and kind == "code" else kind
@@ -103,6 +104,7 @@ def _define(f: Field) -> FieldDef:
         dimension=f.name not in _NOT_DIMENSIONS,
         label=f.label,
         vocab=f.vocab,
+        record_kinds=record_kinds,
     )
 
 
@@ -110,8 +112,11 @@ def _define(f: Field) -> FieldDef:
 def all_fields() -> dict[str, FieldDef]:
     """Every field of person and aggregate records, plus the table-only derived fields."""
     out: dict[str, FieldDef] = {}
+    person = {f.name for f in PERSON_FIELDS}
+    aggregate = {f.name for f in AGGREGATE_FIELDS}
     for f in (*PERSON_FIELDS, *AGGREGATE_FIELDS):
-        out.setdefault(f.name, _define(f))
+        kinds = tuple(k for k, names in (("person", person), ("aggregate", aggregate)) if f.name in names)
+        out.setdefault(f.name, _define(f, kinds))
     for lv in AREA_LEVELS:
         out[lv] = FieldDef(lv, "area", label=f"Admin area ({lv})")
     out["wg_disability"] = FieldDef(
@@ -121,7 +126,10 @@ def all_fields() -> dict[str, FieldDef]:
         sensitive=True,
         label="Disability (Washington Group short set)",
     )
-    out["sampling_weight"] = FieldDef("sampling_weight", "number", dimension=False, label="Sampling weight")
+    out["wg_disability"] = replace(out["wg_disability"], record_kinds=("person",))
+    out["sampling_weight"] = FieldDef(
+        "sampling_weight", "number", dimension=False, label="Sampling weight", record_kinds=("person",)
+    )
     return out
 
 

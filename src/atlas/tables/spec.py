@@ -215,6 +215,16 @@ class TableSpec(_Strict):
     protection: ProtectionSpec = Field(default_factory=ProtectionSpec)
 
     @model_validator(mode="after")
+    def _fields_of_kind(self) -> TableSpec:
+        used = [("filter", c.field) for c in self.filter] + [("dimensions", d.field) for d in self.dimensions]
+        if self.measure.field:
+            used.append(("measure", self.measure.field))
+        bad = sorted({f for _, f in used if self.kind not in FIELDS[f].record_kinds})
+        if bad:
+            raise ValueError(f"fields {bad} do not exist in {self.kind} records")
+        return self
+
+    @model_validator(mode="after")
     def _distinct_dimensions(self) -> TableSpec:
         names = [d.field for d in self.dimensions]
         dup = sorted({n for n in names if names.count(n) > 1})
