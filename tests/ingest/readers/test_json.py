@@ -26,3 +26,10 @@ def test_json_array_wrapper_and_ndjson(
 def test_dtm_json(shared_data: Path, con: duckdb.DuckDBPyConnection) -> None:
     source = open_source(shared_data / "migration/iom_dtm/api_displacement-admin1-admin0pcode-hti.json")
     assert source.relation(con).count("*").fetchone() == (235,)
+
+
+def test_ndjson_blank_lines_keep_line_numbers(
+    con: duckdb.DuckDBPyConnection, write: Callable[..., Path]
+) -> None:
+    source = open_source(write("b.jsonl", '\n{"a": 1}\n\n{"a": 2}\n   \n{"a": 3}'), con=con)
+    assert source.relation(con).order("_row").fetchall() == [("1", 2), ("2", 4), ("3", 6)]

@@ -6,6 +6,7 @@ import json as pyjson
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from atlas.errors import Issue
 from atlas.ingest.readers.hxl import SEARCH_ROWS, find_hashtag_row
@@ -13,6 +14,7 @@ from atlas.ingest.readers.sniff import file_facts
 from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, SourceColumn, build_columns, reject
 
 _MAX_OBJECT = 1 << 30
+_CHUNK = 1 << 24
 
 
 def open_json(path: Path, fmt: str, *, limits: ReadLimits, con: duckdb.DuckDBPyConnection) -> Source:
@@ -76,8 +78,11 @@ def _source(
 def _elements_sql(path: Path, fmt: str, con: duckdb.DuckDBPyConnection) -> tuple[str, list[object]]:
     """SQL and parameters yielding each record as JSON `j` with its row number `_row`."""
     if fmt == "ndjson":
-        return ("SELECT json AS j, row_number() OVER () AS _row FROM "
-                f"read_json_objects(?, format='newline_delimited', maximum_object_size={_MAX_OBJECT})"), [str(path)]
+        k_from, shift = _ndjson_breakpoints(path)
+        return ("SELECT j, _k + (?::BIGINT[])[len(list_filter(?::BIGINT[], x -> x <= _k))] AS _row FROM "
+                "(SELECT json AS j, row_number() OVER () AS _k FROM "
+                f"read_json_objects(?, format='newline_delimited', maximum_object_size={_MAX_OBJECT}))"), \
+            [shift, k_from, str(path)]
     with path.open("rb") as handle:
         head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"[":
@@ -107,3 +112,32 @@ def _elements_sql(path: Path, fmt: str, con: duckdb.DuckDBPyConnection) -> tuple
 def _pointer(key: str) -> str:
     """JSON Pointer to a member: works for any key, including empty ones and ones with `/`."""
     return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+def _ndjson_breakpoints(path: Path) -> tuple[list[int], list[int]]:
+    """NDJSON skips blank lines: where record k's line number drifts from k, as (k_from, shift) steps."""
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    blank = np.frombuffer(b" \t\r\n\xef\xbb\xbf", np.uint8)
+    filled_lines: list[np.ndarray] = []
+    line, carry = 1, False
+    for begin in range(0, len(raw), _CHUNK):
+        chunk = np.asarray(raw[begin : begin + _CHUNK])
+        ink = np.concatenate(([0], np.cumsum(~np.isin(chunk, blank), dtype=np.int64)))
+        ends = np.flatnonzero(chunk == 10)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        filled = ink[ends] - ink[starts] > 0
+        if len(ends):
+            filled[0] |= carry
+            filled_lines.append(line + np.flatnonzero(filled))
+            carry = bool(ink[-1] - ink[ends[-1] + 1] > 0)
+        else:
+            carry = carry or bool(ink[-1] > 0)
+        line += len(ends)
+    if carry:
+        filled_lines.append(np.array([line]))
+    lines = np.concatenate(filled_lines) if filled_lines else np.zeros(0, np.int64)
+    if not len(lines):
+        return [1], [0]
+    shift = lines - np.arange(1, len(lines) + 1)
+    change = np.flatnonzero(np.diff(shift, prepend=shift[0] - 1) != 0)
+    return (change + 1).tolist(), shift[change].tolist()
