@@ -17,9 +17,25 @@ from atlas.protection.protected import ProtectedTable, _build
 
 
 @overload
-def protect(cube_or_cubes: Cube, policy: DisclosurePolicy, **kw: Any) -> ProtectedTable: ...
+def protect(
+    cube_or_cubes: Cube,
+    policy: DisclosurePolicy,
+    *,
+    names: Sequence[str] | str = ...,
+    title: str | None = ...,
+    measure: str = ...,
+    published_before: list[Cube] | None = ...,
+) -> ProtectedTable: ...
 @overload
-def protect(cube_or_cubes: Sequence[Cube], policy: DisclosurePolicy, **kw: Any) -> list[ProtectedTable]: ...
+def protect(
+    cube_or_cubes: Sequence[Cube],
+    policy: DisclosurePolicy,
+    *,
+    names: Sequence[str] | str = ...,
+    title: str | None = ...,
+    measure: str = ...,
+    published_before: list[Cube] | None = ...,
+) -> list[ProtectedTable]: ...
 
 
 def protect(
@@ -33,7 +49,7 @@ def protect(
 ) -> ProtectedTable | list[ProtectedTable]:
     """Protect one cube, or linked cubes together (suppression sees them jointly); refuses rather than leak."""
     single = isinstance(cube_or_cubes, Cube)
-    cubes = [cube_or_cubes] if single else list(cube_or_cubes)  # type: ignore[list-item]
+    cubes: list[Cube] = [cube_or_cubes] if isinstance(cube_or_cubes, Cube) else list(cube_or_cubes)
     labels = [names] * len(cubes) if isinstance(names, str) else list(names)
     if len(labels) != len(cubes):
         raise ValueError("one name per cube")

@@ -235,14 +235,13 @@ def _in_vocab_order(present: list[str], vocab: tuple[str, ...]) -> list[str]:
 
 def _banded(spec: TableSpec, finest: pd.DataFrame) -> pd.DataFrame:
     """Numeric columns of banded dimensions turned into band codes, then re-aggregated."""
-    banded = [
-        d
+    bands = {
+        d.field: d.grouping.bands
         for d in spec.dimensions
         if isinstance(d.grouping, GroupingSpec)
         and d.grouping.bands
         and pd.api.types.is_numeric_dtype(finest[d.field])
-    ]
-    if not banded:
+    }
+    if not bands:
         return finest
-    out = finest.assign(**{d.field: h.band_of(finest[d.field], d.grouping.bands) for d in banded})  # type: ignore[union-attr]
-    return out
+    return finest.assign(**{f: h.band_of(finest[f], b) for f, b in bands.items()})
