@@ -13,7 +13,13 @@ import shapely
 
 from atlas.demo.areas import areas_from_file
 from atlas.demo.country import (
-    DEMO_COUNTRY, cod_ab_frame, demo_areas, demo_geography, demo_outline, write_cod_ab_style, write_geography,
+    DEMO_COUNTRY,
+    cod_ab_frame,
+    demo_areas,
+    demo_geography,
+    demo_outline,
+    write_cod_ab_style,
+    write_geography,
 )
 from atlas.errors import RejectedInput
 

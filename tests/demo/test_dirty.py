@@ -21,7 +21,7 @@ def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DirtyManifest
     return out, write_dirty_set(out, areas=demo_areas(), host_country="XAT", seed=3, rows=400)
 
 
-def _entry(manifest: DirtyManifest, name: str):  # noqa: ANN202
+def _entry(manifest: DirtyManifest, name: str):
     return next(f for f in manifest.files if f.file == name)
 
 

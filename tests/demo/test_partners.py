@@ -9,7 +9,14 @@ import pycountry
 import pytest
 
 from atlas.demo.country import demo_areas
-from atlas.demo.partners import evidence, flow_monitoring, focal_points, indicators, organisations, write_partner_files
+from atlas.demo.partners import (
+    evidence,
+    flow_monitoring,
+    focal_points,
+    indicators,
+    organisations,
+    write_partner_files,
+)
 
 
 @pytest.fixture(scope="module")

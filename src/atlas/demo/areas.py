@@ -15,7 +15,7 @@ EQUAL_AREA = "EPSG:6933"
 
 
 def _cod_level(columns: list[str]) -> int | None:
-    levels = [int(m.group(1)) for c in columns if (m := re.fullmatch(r"ADM(\d)_PCODE", c, flags=re.I))]
+    levels = [int(m.group(1)) for c in columns if (m := re.fullmatch(r"ADM(\d)_PCODE", c, flags=re.IGNORECASE))]
     return max(levels) if levels else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -85,7 +86,7 @@ def identity_pools(seed: int, per_sex: int = 3000, families: int = 6000) -> Iden
     return Identity(given=pa.array(given), family=pa.array(family_names(families, seed)), per_sex=per_sex)
 
 
-def cat(labels: object, idx: np.ndarray, mask: np.ndarray | None = None) -> pa.DictionaryArray:
+def cat(labels: Iterable[str], idx: np.ndarray, mask: np.ndarray | None = None) -> pa.DictionaryArray:
     """A dictionary-encoded column: labels[idx], null where mask is True."""
     indices = pa.array(np.asarray(idx, dtype=np.int32), mask=mask)
     return pa.DictionaryArray.from_arrays(indices, pa.array(list(labels), pa.string()))

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from atlas.demo import people
-from atlas.demo.columns import DICT, YES_NO, Column, Identity, cat, identity_pools, numbered, _identifiers
+from atlas.demo.columns import DICT, YES_NO, Column, Identity, _identifiers, cat, identity_pools, numbered
 from atlas.demo.population import SEED_BLOCK, Format, GenerationSummary, Progress, _blocks
 from atlas.demo.profiles import Profiles, build_profiles, nationality_rows
 from atlas.demo.writer import TableSink

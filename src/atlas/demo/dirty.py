@@ -102,6 +102,7 @@ def _value_defects(df: pd.DataFrame, rng: np.random.Generator, names: dict[str, 
     for j, i in enumerate(_pick(rng, free, [i for i in range(len(df)) if nat[i] in COUNTRY_NAMES], 8)):
         code = nat[i]
         country = pycountry.countries.get(alpha_3=code)
+        assert country is not None
         forms = (country.alpha_2, str(int(country.numeric)), country.name, *COUNTRY_NAMES[code])
         put(i, "nationality", forms[j % len(forms)], "country-not-iso3", "map", code)
     if names:
@@ -132,7 +133,7 @@ def _layout(rows: Rows, injections: list[Injection], rng: np.random.Generator, h
     """Interleave blank lines and ragged rows; number every record and line as a reader would see them."""
     width = len(rows[0]) if rows else 0
     by_row = {inj.row: inj for inj in injections}
-    blank_after = set(int(i) for i in rng.choice(len(rows), size=min(blanks, len(rows)), replace=False))
+    blank_after = {int(i) for i in rng.choice(len(rows), size=min(blanks, len(rows)), replace=False)}
     ragged_at = [int(i) for i in rng.choice(len(rows), size=min(ragged, len(rows)), replace=False)
                  if int(i) not in by_row][:ragged]
     lines: list[list[str] | None] = []

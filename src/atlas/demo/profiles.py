@@ -90,7 +90,7 @@ def _subset_strings(items: list[tuple[str, float]], first: str | None, extra: st
         for bits in range(2**MAX_OPTIONAL):
             chosen = [codes[i] for i in range(MAX_OPTIONAL) if bits >> i & 1 and codes[i]]
             parts = ([first] if first else []) + chosen
-            if flag and extra not in parts:
+            if flag and extra is not None and extra not in parts:
                 parts.append(extra)
             out.append(";".join(parts))
     return out

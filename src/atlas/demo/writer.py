@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -41,7 +41,7 @@ class TableSink:
         self.schema = pa.schema([pa.field(c.name, c.type) for c in columns])
         self._writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
 
-    def __enter__(self) -> TableSink:
+    def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.fmt == "csv":
             style = "needed" if self.quote else "none"
