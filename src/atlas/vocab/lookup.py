@@ -152,6 +152,7 @@ class Match:
     source: str | None
     text: str | None
     candidates: tuple[str, ...] = ()
+    unresolved: str | None = None  # why a known key has no code: "blocked: ambiguous", "ISO 639-3 name", ...
 
 
 @cache
@@ -162,10 +163,10 @@ def _index(vocab: str) -> dict[tuple[str, str], tuple[str, str, str]]:
 
 
 @cache
-def _ambiguous(vocab: str) -> dict[tuple[str, str], tuple[str, ...]]:
+def _ambiguous(vocab: str) -> dict[tuple[str, str], tuple[tuple[str, ...], str]]:
     _, bad = _resolved(vocab)
-    cols = [bad.column(c).to_pylist() for c in ("scope", "key", "codes")]
-    return {(s, k): tuple(c) for s, k, c in zip(*cols, strict=True)}
+    cols = [bad.column(c).to_pylist() for c in ("scope", "key", "codes", "source")]
+    return {(s, k): (tuple(c), src) for s, k, c, src in zip(*cols, strict=True)}
 
 
 def match(vocab: str, value: str, *, country: str = "") -> Match:
@@ -174,7 +175,8 @@ def match(vocab: str, value: str, *, country: str = "") -> Match:
     hit = _index(vocab).get((country, key))
     if hit is not None:
         return Match(value, key, hit[0], hit[1], hit[2])
-    return Match(value, key, None, None, None, _ambiguous(vocab).get((country, key), ()))
+    codes, why = _ambiguous(vocab).get((country, key), ((), None))
+    return Match(value, key, None, None, None, codes, why)
 
 
 @dataclass(frozen=True)
