@@ -130,3 +130,10 @@ def test_api_keys_expire_and_can_be_revoked(people) -> None:
     revoke_api_key(people, alice, other.key_id)
     with pytest.raises(PolicyRefused):
         authenticate_api_key(people, other.token)
+
+
+def test_the_last_steward_cannot_be_removed(people) -> None:
+    alice = actor_for(people, "alice")
+    revoke(people, alice, "bob", "steward")
+    with pytest.raises(PolicyRefused, match="last steward"):
+        revoke(people, alice, "alice", "steward")

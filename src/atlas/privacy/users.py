@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import duckdb
@@ -92,8 +93,15 @@ def grant(con: duckdb.DuckDBPyConnection, actor: Actor, name: str, role: str) ->
 
 
 def revoke(con: duckdb.DuckDBPyConnection, actor: Actor, name: str, role: str) -> None:
+    """Revoke a role; the last steward cannot be removed (the workspace would become unmanageable)."""
     authorize(actor, "manage_users", {"name": name, "role": role}, con=con)
     _require_user(con, name)
+    if role == "steward":
+        others = con.execute("""SELECT count(DISTINCT g.user_name) FROM role_grants g JOIN users u ON u.name = g.user_name
+            WHERE g.role = 'steward' AND g.revoked_at IS NULL AND u.active AND g.user_name <> ?""", [name]).fetchone()
+        if not others or not others[0]:
+            raise PolicyRefused("The last steward cannot lose the role; add another steward first.",
+                                clause="access:last-steward")
     con.execute("UPDATE role_grants SET revoked_at = now(), revoked_by = ? WHERE user_name = ? AND role = ? "
                 "AND revoked_at IS NULL", [actor.name, name, role])
     log_event(con, actor.name, "users.revoke", name, None, {"role": role})
@@ -113,11 +121,17 @@ def _require_user(con: duckdb.DuckDBPyConnection, name: str) -> None:
         raise NotFound(f"No user {name!r}.")
 
 
+@lru_cache(maxsize=1)
+def _decoy() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def login(con: duckdb.DuckDBPyConnection, name: str, password: str) -> Actor:
     """Password login (audited, success or failure, without saying which part was wrong)."""
     row = con.execute("SELECT password_hash FROM users WHERE name = ? AND active", [name]).fetchone()
+    stored = row[0] if row and row[0] else None
     try:
-        ok = bool(row and row[0] and _hasher.verify(row[0], password))
+        ok = _hasher.verify(stored or _decoy(), password) and stored is not None  # same cost for unknown users
     except (VerificationError, InvalidHashError):
         ok = False
     log_event(con, name, "login" if ok else "login.failed", name)
