@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 import pyarrow as pa
@@ -20,7 +21,7 @@ MAX_AGE = 130
 def band_labels(scheme: str = "5y") -> list[str]:
     """Band labels in order, e.g. "00-04", "05-09", ..., "80+" (zero-padded so they sort)."""
     bounds = _bounds(scheme)
-    labels = [f"{lo:02d}-{hi - 1:02d}" for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    labels = [f"{lo:02d}-{hi - 1:02d}" for lo, hi in pairwise(bounds)]
     return [*labels, f"{bounds[-1]}+"]
 
 
@@ -32,7 +33,7 @@ def band_ages(ages: Sequence[float | int | None] | np.ndarray | pa.Array, scheme
     valid = ~np.isnan(values) & (values >= 0) & (values < MAX_AGE + 1)
     idx = np.searchsorted(bounds, np.floor(np.where(valid, values, 0)), side="right") - 1
     labels = np.asarray(band_labels(scheme), dtype=object)
-    return pa.array(np.where(valid, labels[idx], None), type=pa.string())
+    return pa.array(labels[idx], type=pa.string(), mask=~valid)
 
 
 def age_band_table(scheme: str = "5y") -> pa.Table:

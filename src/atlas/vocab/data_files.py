@@ -12,4 +12,4 @@ def load_data_yaml(name: str) -> dict[str, Any]:
     """Parse vocab/data/<name> without YAML 1.1 implicit types: codes like NO, 1, yes stay strings."""
     text = resources.files("atlas.vocab").joinpath(f"data/{name}").read_text(encoding="utf-8")
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - (C)BaseLoader builds only str/list/dict
+    return yaml.load(text, Loader=loader)  # (C)BaseLoader builds only str, list and dict

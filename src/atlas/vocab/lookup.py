@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib.metadata import version
 
 import duckdb
@@ -43,7 +43,7 @@ def _builders() -> dict[str, Callable[[], Entries]]:
         "missing": _missing_entries,
     }
     for name in cats.category_names():
-        out[name] = lambda name=name: cats.category_entries(name)
+        out[name] = partial(cats.category_entries, name)
     return out
 
 
