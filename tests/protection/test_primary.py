@@ -133,3 +133,16 @@ def test_tau_argus_table_input_unsafe_cells(
     )
     cells = pd.DataFrame({"value": t["Var2_Shadow"], "n": t["FreqVar"], "top1": t["Top1"], "top2": t["Top2"]})
     assert np.array_equal(rule(cells), (t["StatusVar"] == "U").to_numpy())
+
+
+def test_rule_protection_levels(microdata1: Cube) -> None:
+    cube = status_cube({("X", "irregular"): 30, ("Y", "regular"): 20, ("Y", "irregular"): 25})
+    res = primary_masks(cube, DisclosurePolicy(group=GroupDisclosure(0.9)))
+    assert res.lower_pl is not None
+    hit = np.flatnonzero(res.reasons["group"])
+    assert res.lower_pl[hit].tolist() == [30 - 26]  # attacker's lower bound must reach 26 < 0.9 * 30
+    levelled = res.with_levels(cube)
+    assert "lower_pl" in levelled.cells and cube is not levelled
+    nk = primary_masks(microdata1, DisclosurePolicy(min_count=3, group=None, p_percent=PPercent(70)))
+    assert nk.upper_pl is not None and (nk.upper_pl[nk.reasons["p_percent"]] > 0).all()
+    assert (nk.upper_pl[~nk.reasons["p_percent"]] == 0).all()

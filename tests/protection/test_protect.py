@@ -122,3 +122,26 @@ def test_no_published_cell_below_threshold(counts: list[int], k: int) -> None:
     published = t.cells["value"].dropna().to_numpy()
     assert not ((published > 0) & (published < k)).any()
     assert t.audit is not None and t.audit["ok"]
+
+
+def test_group_disclosure_interval_keeps_share_uncertain() -> None:
+    """All 40 people of area X have the sensitive status; afterwards nobody can prove that >= 90% do."""
+    rows = [
+        ("X", "irregular", 40),
+        ("Y", "regular", 20),
+        ("Y", "irregular", 25),
+        ("Z", "regular", 30),
+        ("Z", "irregular", 12),
+        ("W", "regular", 18),
+        ("W", "irregular", 22),
+    ]
+    fin = pd.DataFrame(rows, columns=["area", "migration_status", "n"])
+    dims = [
+        flat_dimension("area", ["W", "X", "Y", "Z"]),
+        flat_dimension("migration_status", ["regular", "irregular"], sensitive=True),
+    ]
+    t = protect(compute_margins(fin, dims), DisclosurePolicy(min_count=5))
+    assert t.method_details["primary_rules"][0]["group"] == 1
+    bounds = t.audit_intervals.set_index(["area", "migration_status"])
+    assert bounds.loc[("X", "irregular"), "lower"] < 0.9 * 40
+    assert t.audit["ok"]

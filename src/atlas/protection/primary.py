@@ -20,6 +20,21 @@ class PrimaryResult:
 
     mask: np.ndarray
     reasons: dict[str, np.ndarray] = field(default_factory=dict)
+    lower_pl: np.ndarray | None = None
+    upper_pl: np.ndarray | None = None
+
+    def with_levels(self, cube: Cube) -> Cube:
+        """`cube` with `lower_pl`/`upper_pl` columns (rule-derived protection levels) for suppression and audit."""
+        extra = {}
+        for col, arr in (("lower_pl", self.lower_pl), ("upper_pl", self.upper_pl)):
+            if arr is not None and arr.any():
+                old = cube.cells[col].to_numpy(dtype=float) if col in cube.cells else np.zeros(len(arr))
+                extra[col] = np.maximum(np.nan_to_num(old), arr)
+        if not extra:
+            return cube
+        cells = cube.cells.assign(**extra)
+        cells.attrs = dict(cube.cells.attrs)
+        return Cube(cube.dimensions, cells)
 
     def counts(self) -> dict[str, int]:
         return {rule: int(m.sum()) for rule, m in self.reasons.items()} | {"total": int(self.mask.sum())}
@@ -31,16 +46,24 @@ def primary_masks(cube: Cube, policy: DisclosurePolicy) -> PrimaryResult:
     reasons = {
         "frequency": frequency_mask(cells, policy.min_count, protect_zeros=policy.zeros == "protected")
     }
+    lower = np.zeros(len(cells))
+    upper = np.zeros(len(cells))
     if policy.group is not None and any(d.sensitive for d in cube.dimensions):
-        reasons["group"] = group_mask(cube, policy.group)
+        reasons["group"], lower = group_levels(cube, policy.group)
     if policy.dominance is not None:
         reasons["dominance"] = dominance_mask(cells, policy.dominance)
+        upper = np.maximum(
+            upper, np.where(reasons["dominance"], dominance_level(cells, policy.dominance), 0.0)
+        )
     if policy.p_percent is not None:
         reasons["p_percent"] = p_percent_mask(cells, policy.p_percent)
+        upper = np.maximum(
+            upper, np.where(reasons["p_percent"], p_percent_level(cells, policy.p_percent), 0.0)
+        )
     mask = np.zeros(len(cells), dtype=bool)
     for m in reasons.values():
         mask |= m
-    return PrimaryResult(mask, reasons)
+    return PrimaryResult(mask, reasons, lower, upper)
 
 
 def frequency_mask(cells: pd.DataFrame, k: int, *, protect_zeros: bool = False) -> np.ndarray:
@@ -52,8 +75,18 @@ def frequency_mask(cells: pd.DataFrame, k: int, *, protect_zeros: bool = False) 
 
 def group_mask(cube: Cube, rule: GroupDisclosure) -> np.ndarray:
     """Cells holding >= threshold of their group along a sensitive dimension (the group: its parent code)."""
+    return group_levels(cube, rule)[0]
+
+
+def group_levels(cube: Cube, rule: GroupDisclosure) -> tuple[np.ndarray, np.ndarray]:
+    """Group-disclosure mask and the lower protection level that keeps the share provably below threshold.
+
+    A flagged cell x of a group of value N must have an attacker's lower bound under threshold * N, so
+    nobody can conclude that (nearly) all of the group share the category: lower level x - (ceil(tN) - 1).
+    """
     cells = cube.cells
     out = np.zeros(len(cells), dtype=bool)
+    level = np.zeros(len(cells))
     value = cells["value"].to_numpy(dtype=float)
     n = cells["n"].to_numpy()
     for dim in (d for d in cube.dimensions if d.sensitive):
@@ -77,8 +110,13 @@ def group_mask(cube: Cube, rule: GroupDisclosure) -> np.ndarray:
         small = (
             total_n <= rule.max_group_n if rule.max_group_n is not None else np.ones(len(cells), dtype=bool)
         )
-        out |= has_parent & ~exempt & (value > 0) & (share >= rule.threshold) & small
-    return out
+        hit = has_parent & ~exempt & (value > 0) & (share >= rule.threshold) & small
+        target = rule.threshold * total_v
+        integral = np.all(np.mod(value, 1) == 0)
+        target = np.ceil(target) - 1 if integral else target * (1 - 1e-9)
+        level = np.maximum(level, np.where(hit, np.maximum(value - target, 0.0), 0.0))
+        out |= hit
+    return out, level
 
 
 def dominance_mask(cells: pd.DataFrame, rule: Dominance) -> np.ndarray:
@@ -93,6 +131,19 @@ def p_percent_mask(cells: pd.DataFrame, rule: PPercent) -> np.ndarray:
     t = _tops(cells, 2, "p_percent")
     x = cells["value"].to_numpy(dtype=float)
     return (x > 0) & (x - t[0] - t[1] < (rule.p / rule.q) * t[0])
+
+
+def dominance_level(cells: pd.DataFrame, rule: Dominance) -> np.ndarray:
+    """Upper protection level so the n largest no longer exceed k%: (100/k) * sum(top n) - X."""
+    top = _tops(cells, rule.n, "dominance").sum(axis=0)
+    return np.maximum(100.0 / rule.k * top - cells["value"].to_numpy(dtype=float), 0.0)
+
+
+def p_percent_level(cells: pd.DataFrame, rule: PPercent) -> np.ndarray:
+    """Upper protection level so the runner-up cannot estimate the largest within p%: (p/q) x1 - (X - x1 - x2)."""
+    t = _tops(cells, 2, "p_percent")
+    rest = cells["value"].to_numpy(dtype=float) - t[0] - t[1]
+    return np.maximum(rule.p / rule.q * t[0] - rest, 0.0)
 
 
 def _tops(cells: pd.DataFrame, n: int, rule: str) -> np.ndarray:

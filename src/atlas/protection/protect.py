@@ -71,6 +71,7 @@ def _suppress(
     published_before: list[Cube] | None,
 ) -> list[ProtectedTable]:
     prim = [primary_masks(c, policy) for c in cubes]
+    cubes = [p.with_levels(c) for p, c in zip(prim, cubes, strict=True)]
     masks = [p.mask for p in prim]
     details: dict[str, Any] = {
         "primary_rules": [p.counts() for p in prim],
