@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from charset_normalizer import from_bytes
 
 from atlas.ingest.readers.source import reject
@@ -142,8 +143,10 @@ def _single_byte_encoding(path: Path, sample: bytes) -> str:
 
 def _mostly_ascii_letters(sample: bytes) -> bool:
     """Western text has few non-ASCII letters; Cyrillic, Greek or Arabic single-byte text has mostly those."""
-    high = sum(1 for b in sample if b >= 0x80)
-    ascii_letters = sum(1 for b in sample if 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A)
+    units = np.frombuffer(sample, dtype=np.uint8)
+    high = int(np.count_nonzero(units >= 0x80))
+    lower = units | 0x20
+    ascii_letters = int(np.count_nonzero((units < 0x80) & (lower >= 0x61) & (lower <= 0x7A)))
     return high > 0 and high < 0.3 * (high + ascii_letters)
 
 
