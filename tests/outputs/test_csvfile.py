@@ -36,3 +36,9 @@ def test_perturbed_table_has_no_symbol(tmp_path: Path) -> None:
     rows = list(csv.DictReader(render(t, "csv", tmp_path).open(encoding="utf-8")))
     assert all(r["flag"] == "c" and r["value"] != "" for r in rows)
     assert np.isclose(sum(int(r["value"]) for r in rows[1:]), 70, atol=8)
+
+
+def test_formula_like_codes_neutralised(table: ProtectedTable, tmp_path: Path) -> None:
+    rows = list(csv.DictReader(render(table, "csv", tmp_path).open(encoding="utf-8", newline="")))
+    areas = {r["area"] for r in rows}
+    assert "'=HYPERLINK(1)" in areas and "=HYPERLINK(1)" not in areas
