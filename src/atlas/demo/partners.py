@@ -24,6 +24,7 @@ TRAFFICKING = ("recruitment_deception", "debt_bondage", "document_confiscation",
 SMUGGLING = ("smuggling_route_active", "price_increase", "safe_house_reported", "boat_departures",
              "border_crossing_guides")
 CONFIDENCE = ("low", "medium", "high")
+ONWARD_HUBS = ("USA", "ESP", "BRA", "ZAF", "CAN", "ARG")
 PERIODS = pd.period_range("2025-07", "2026-06", freq="M")
 
 
@@ -55,6 +56,9 @@ def flow_monitoring(areas: pd.DataFrame, host_country: str, seed: int) -> pd.Dat
     mean = 900 * share[origin_idx] * np.where(grid["sex"] == "female", fem, 1 - fem)
     mean *= np.where(grid["destination"] == "onward", 0.35, 1.0) * rng.gamma(2.0, 0.5, len(grid))
     grid["count"] = rng.poisson(mean)
+    onward = grid["destination"] == "onward"
+    hubs = np.array([h for h in ONWARD_HUBS if h != host_country])
+    grid.loc[onward, "destination"] = hubs[rng.integers(0, len(hubs), top)][origin_idx[onward.to_numpy()]]
     grid["source"] = "Demo flow monitoring partner (FAKE)"
     grid["method"] = "entry point headcount"
     return grid[grid["count"] > 0].reset_index(drop=True)

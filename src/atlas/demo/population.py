@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.demo import people
+from atlas.demo.country import DEMO_COUNTRY
 from atlas.demo.columns import PERSON_COLUMNS, Identity, block_table, identity_pools
 from atlas.demo.profiles import Profiles, build_profiles
 from atlas.demo.writer import TableSink, needs_quotes
@@ -136,14 +137,19 @@ def generate_population(
     fmt: Format = "csv",
     chunk_rows: int = 1_000_000,
     area_labels: Literal["pcode", "name"] = "pcode",
-    island: bool = False,
+    island: bool | None = None,
     progress: Progress | None = None,
 ) -> GenerationSummary:
-    """Write n_rows synthetic migrants living in `areas` of `host_country`; same arguments, same bytes."""
+    """Write n_rows synthetic migrants living in `areas` of `host_country`; same arguments, same bytes.
+
+    `island` (no land borders: entry by air and sea only) defaults to True for the demo country.
+    """
     if n_rows < 0:
         raise RejectedInput(f"n_rows must be >= 0, not {n_rows}")
     started = time.perf_counter()
     prof = build_profiles(host_country)
+    if island is None:
+        island = host_country == DEMO_COUNTRY
     geo = build_geography(areas, prof, seed, area_labels, island)
     ids = identity_pools(seed)
     households = 0
