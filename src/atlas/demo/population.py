@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.demo import people
-from atlas.demo.country import DEMO_COUNTRY
 from atlas.demo.columns import PERSON_COLUMNS, Identity, block_table, identity_pools
+from atlas.demo.country import DEMO_COUNTRY
 from atlas.demo.profiles import Profiles, build_profiles
 from atlas.demo.writer import TableSink, needs_quotes
 from atlas.errors import Issue, RejectedInput
