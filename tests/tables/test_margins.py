@@ -114,3 +114,22 @@ def test_margins_add_up(rows: list[tuple[str, str, str, int]], dense: bool) -> N
     assert not cells.duplicated(["V1", "V2", "V3"]).any()
     assert additivity(cube, cells["value"].to_numpy()).non_additive == 0
     assert cells.loc[(cells[["V1", "V2", "V3"]] == TOTAL).all(axis=1), "n"].item() == fin["n"].sum()
+
+
+def test_records_known_only_at_a_coarser_level() -> None:
+    """adm1-only and country-only records get 'not stated below' leaves; every margin still adds up."""
+    gaz = pd.DataFrame(
+        {
+            "code": ["HTI", "HT01", "HT02", "HT0111", "HT0112", "HT0211"],
+            "parent": [None, "HTI", "HTI", "HT01", "HT01", "HT02"],
+            "level": ["adm0", "adm1", "adm1", "adm2", "adm2", "adm2"],
+        }
+    )
+    spec = parse_spec({"name": "t", "dimensions": [{"field": "area", "level": "adm2"}, {"field": "sex"}]})
+    fin = pd.DataFrame({"area": ["HT0111", "HT01", "HTI", "HT0211"], "sex": ["male"] * 4, "n": [5, 3, 2, 7]})
+    cube = build_cube(spec, fin, {"area": gaz})
+    area = cube.dimension("area")
+    assert area.parent["HT01_NS"] == "HT01" and area.parent["_NS"] == TOTAL
+    c = cube.cells.set_index(["area", "sex"])["n"]
+    assert c[("HT01", "male")] == 8 and c[(TOTAL, "male")] == 17 and c[("_NS", "male")] == 2
+    assert additivity(cube, cube.cells["value"].to_numpy()).non_additive == 0

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.errors import Issue, RejectedInput
-from atlas.protection.cube import Cube, Dimension
+from atlas.protection.cube import TOTAL, Cube, Dimension
 from atlas.tables import hierarchy as h
 from atlas.tables.fields import FIELDS, code_labels
 from atlas.tables.spec import DimensionSpec, GroupingSpec, TableSpec
@@ -39,6 +39,7 @@ def build_cube(
     bools = [d.field for d in spec.dimensions if pd.api.types.is_bool_dtype(finest[d.field])]
     if bools:
         finest = finest.assign(**{b: finest[b].map({True: "true", False: "false"}) for b in bools})
+    finest = _single_country_is_total(finest, hierarchies)
     dims = [dimension_for(d, finest[d.field], hierarchies.get(d.field)) for d in spec.dimensions]
     dense = spec.protection.zeros == "protected" or _product(dims) <= dense_limit
     if spec.protection.zeros == "protected" and _product(dims) > dense_limit * 4:
@@ -53,6 +54,18 @@ def build_cube(
             ],
         )
     return compute_margins(finest, dims, dense=dense)
+
+
+def _single_country_is_total(
+    finest: pd.DataFrame, hierarchies: Mapping[str, Dimension | pd.DataFrame]
+) -> pd.DataFrame:
+    """With one country in a gazetteer, the country is `_T`: records known only at adm0 count there."""
+    for name, given in hierarchies.items():
+        if isinstance(given, pd.DataFrame) and name in finest and "level" in given:
+            countries = given.loc[given["level"] == "adm0", "code"].astype(str).unique()
+            if len(countries) == 1:
+                finest = finest.assign(**{name: finest[name].replace({countries[0]: TOTAL})})
+    return finest
 
 
 def dimension_for(d: DimensionSpec, observed: pd.Series, given: Dimension | pd.DataFrame | None) -> Dimension:
