@@ -8,6 +8,7 @@ Identifiers never enter DuckDB in clear: encryption happens in Arrow batches bef
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,8 +75,20 @@ def _seal_column(seal: Any, pseudonyms: pa.Array, values: pa.Array, field: str) 
     return pa.table({"pseudonym": kept_ps, "nonce": _binary(nonces), "ciphertext": _binary(cts)})
 
 
+def _insert(con: duckdb.DuckDBPyConnection, sealed: pa.Table, params: list) -> None:
+    con.register("_atlas_vault_in", sealed)
+    try:
+        con.execute("INSERT INTO vault SELECT pseudonym, ?, ?, ?, nonce, ciphertext, ? FROM _atlas_vault_in", params)
+    finally:
+        con.unregister("_atlas_vault_in")
+
+
 def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int | None, data: Any) -> int:
-    """Encrypt and store every identifier column of `data` (columns: pseudonym + identifiers); returns values stored."""
+    """Encrypt and store every identifier column of `data` (columns: pseudonym + identifiers); returns values stored.
+
+    Sealing runs in this thread while one writer thread inserts the previous chunk (DuckDB releases the
+    GIL), so encryption and storage overlap; only the writer touches the connection meanwhile.
+    """
     reader = _reader(data)
     names = reader.schema.names
     if "pseudonym" not in names:
@@ -87,19 +100,20 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
     key = keys.active
     seal = AESGCM(key.vault_key).encrypt
     stored, now = 0, datetime.now(UTC)
-    for batch in reader:
-        pseudonyms = pc.cast(batch.column("pseudonym"), pa.string())
-        for f in fields:
-            sealed = _seal_column(seal, pseudonyms, batch.column(f), f)
-            if not sealed.num_rows:
-                continue
-            con.register("_atlas_vault_in", sealed)
-            try:
-                con.execute("INSERT INTO vault SELECT pseudonym, ?, ?, ?, nonce, ciphertext, ? FROM _atlas_vault_in",
-                            [f, batch_id, key.id, now])
-            finally:
-                con.unregister("_atlas_vault_in")
-            stored += sealed.num_rows
+    pending: Future | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-vault") as writer:
+        for batch in reader:
+            pseudonyms = pc.cast(batch.column("pseudonym"), pa.string())
+            for f in fields:
+                sealed = _seal_column(seal, pseudonyms, batch.column(f), f)
+                if not sealed.num_rows:
+                    continue
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(_insert, con, sealed, [f, batch_id, key.id, now])
+                stored += sealed.num_rows
+        if pending is not None:
+            pending.result()
     return stored
 
 
