@@ -121,3 +121,22 @@ def test_fields_must_exist_for_the_record_kind() -> None:
         {"name": "t", "kind": "aggregate", "dimensions": [{"field": "indicator"}, {"field": "adm1"}]}
     )
     assert spec.kind == "aggregate"
+
+
+@pytest.mark.parametrize(
+    ("dimension", "column"),
+    [
+        ({"field": "age", "grouping": {"bands": [5, 3]}}, "dimensions[0].grouping.bands"),
+        ({"field": "nationality", "grouping": "continents"}, "dimensions[0].grouping"),
+    ],
+)
+def test_one_issue_per_grouping_mistake(dimension: dict, column: str) -> None:
+    with pytest.raises(RejectedInput) as info:
+        parse_spec({"name": "t", "dimensions": [dimension]})
+    assert [i.column for i in info.value.issues] == [column]
+
+
+def test_measure_typo_reported() -> None:
+    with pytest.raises(RejectedInput) as info:
+        parse_spec({"name": "t", "dimensions": [{"field": "sex"}], "measure": "counts"})
+    assert info.value.issues and info.value.issues[0].column == "measure"

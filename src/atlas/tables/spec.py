@@ -246,7 +246,7 @@ def parse_spec(data: Any, *, source: str | None = None, text: str | None = None)
         spec.policy  # noqa: B018 - unsafe thresholds must fail at load time, not at release time
         return spec
     except ValidationError as exc:
-        issues = [_issue(err, source, text) for err in exc.errors()]
+        issues = [_issue(err, source, text) for err in exc.errors() if not _other_branch(err)]
         raise RejectedInput(f"table spec {source or ''} is not valid".strip(), issues=issues) from None
     except PolicyRefused as exc:
         raise RejectedInput(
@@ -283,6 +283,15 @@ def load_spec(path: str | Path) -> TableSpec:
             issues=[Issue("spec-shape", "top level is not a mapping", file=str(p))],
         )
     return parse_spec(data, source=str(p), text=text if p.suffix.lower() != ".json" else None)
+
+
+def _other_branch(err: Any) -> bool:
+    """Errors of the grouping union's branch the input was clearly not meant for (mapping vs named grouping)."""
+    if "grouping" not in err["loc"]:
+        return False
+    return (err["type"] == "literal_error" and isinstance(err.get("input"), dict)) or (
+        err["type"] == "model_type" and isinstance(err.get("input"), str)
+    )
 
 
 def _issue(err: Any, source: str | None, text: str | None) -> Issue:
