@@ -121,3 +121,11 @@ def test_vocab_version_names_its_sources() -> None:
     version = vocab_version()
     assert version.startswith("atlas-vocab ")
     assert "pycountry 26.2.16" in version and "babel-cldr" in version
+
+
+def test_every_vocabulary_is_documented() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "vocabulary.md").read_text(encoding="utf-8")
+    for vocab in vocab_names():
+        assert f"`{vocab}`" in text, vocab
