@@ -145,3 +145,12 @@ def test_group_disclosure_interval_keeps_share_uncertain() -> None:
     bounds = t.audit_intervals.set_index(["area", "migration_status"])
     assert bounds.loc[("X", "irregular"), "lower"] < 0.9 * 40
     assert t.audit["ok"]
+
+
+def test_protected_zeros_need_a_dense_cube() -> None:
+    fin = pd.DataFrame({"a": ["x"], "b": ["p"], "n": [20]})
+    sparse = compute_margins(
+        fin, [flat_dimension("a", ["x", "y"]), flat_dimension("b", ["p", "q"])], dense=False
+    )
+    with pytest.raises(PolicyRefused):
+        protect(sparse, DisclosurePolicy(zeros="protected"))

@@ -70,6 +70,17 @@ def _suppress(
     measure: str,
     published_before: list[Cube] | None,
 ) -> list[ProtectedTable]:
+    if policy.zeros == "protected" and any(c.zeros_omitted for c in cubes):
+        raise PolicyRefused(
+            "zeros are protected but the cube omits them",
+            clause="zeros",
+            issues=[
+                Issue(
+                    "zeros-omitted",
+                    "build the cube dense (tables.margins.build_cube does when zeros are protected)",
+                )
+            ],
+        )
     prim = [primary_masks(c, policy) for c in cubes]
     cubes = [p.with_levels(c) for p, c in zip(prim, cubes, strict=True)]
     masks = [p.mask for p in prim]
