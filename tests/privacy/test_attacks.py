@@ -45,13 +45,21 @@ def test_relations_larger_than_one_arrow_batch_are_stored_whole(ws, monkeypatch)
         assert reveal(con, ws.keys, "p999", STEWARD, "statistics") == {"name": "Name 999"}
 
 
-def test_vault_entries_of_a_retired_data_key_fail_clearly(ws) -> None:
+def test_vault_survives_data_key_rotation_and_the_retired_key_is_gone(ws) -> None:
     with ws.connect() as con:
         store_identifiers(con, ws.keys, 1, _names(3))
+    old_id = ws.keys.active_id
     ws.rotate_data_key()
+    assert old_id not in ws.keys.data_keys
     with ws.connect() as con:
-        try:
-            reveal(con, ws.keys, "p1", STEWARD, "statistics")
-        except VaultTampered as exc:
-            assert "no longer holds" in exc.message
-            pytest.xfail("Workspace.rotate_data_key must call privacy.vault.reseal before retiring the old key")
+        assert reveal(con, ws.keys, "p1", STEWARD, "statistics") == {"name": "Name 1"}
+        assert con.execute("SELECT DISTINCT key_id FROM vault").fetchall() == [(ws.keys.active_id,)]
+
+
+def test_vault_entry_of_an_unknown_key_fails_clearly(ws) -> None:
+    with ws.connect() as con:
+        store_identifiers(con, ws.keys, 1, _names(2))
+        con.execute("UPDATE vault SET key_id = 99 WHERE pseudonym = 'p0'")
+        with pytest.raises(VaultTampered, match="no longer holds"):
+            reveal(con, ws.keys, "p0", STEWARD, "statistics")
+        assert reveal(con, ws.keys, "p1", STEWARD, "statistics") == {"name": "Name 1"}
