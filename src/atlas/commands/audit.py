@@ -171,3 +171,10 @@ def incident_list(home: Home = None) -> None:
         table.add_row(str(r["incident_id"]), str(r["reported_at"])[:10], r["severity"], r["status"],
                       r["recipient"] or "", r["summary"][:60])
     console.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    """Mount `atlas audit`, plus the top-level shortcuts `atlas incident ...` and `atlas trace FILE`."""
+    root.add_typer(app, name="audit")
+    root.add_typer(incident_app, name="incident")
+    root.command("trace")(trace)
