@@ -154,3 +154,15 @@ def test_protected_zeros_need_a_dense_cube() -> None:
     )
     with pytest.raises(PolicyRefused):
         protect(sparse, DisclosurePolicy(zeros="protected"))
+
+
+def test_protected_zero_is_suppressed_with_a_wide_interval() -> None:
+    fin = pd.DataFrame(
+        {"a": ["x", "x", "y", "y", "z"], "b": ["p", "q", "p", "q", "p"], "n": [20, 30, 25, 15, 40]}
+    )
+    cube = compute_margins(fin, [flat_dimension("a", ["x", "y", "z"]), flat_dimension("b", ["p", "q"])])
+    t = protect(cube, DisclosurePolicy(zeros="protected", group=None))
+    cells = t.cells.set_index(["a", "b"])
+    assert cells.loc[("z", "q"), "flag"] == PRIMARY and pd.isna(cells.loc[("z", "q"), "value"])
+    zq = t.audit_intervals.set_index(["a", "b"]).loc[("z", "q")]
+    assert zq["lower"] == 0 and zq["upper"] >= 10
