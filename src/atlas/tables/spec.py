@@ -300,7 +300,7 @@ def _issue(err: Any, source: str | None, text: str | None) -> Issue:
     value = err.get("input")
     return Issue(
         code=f"spec-{err['type']}".replace("_", "-"),
-        message=err["msg"],
+        message=err["msg"].removeprefix("Value error, "),
         file=source,
         row=_yaml_line(text, loc) if text else None,
         column=where or None,
