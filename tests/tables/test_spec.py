@@ -140,3 +140,23 @@ def test_measure_typo_reported() -> None:
     with pytest.raises(RejectedInput) as info:
         parse_spec({"name": "t", "dimensions": [{"field": "sex"}], "measure": "counts"})
     assert info.value.issues and info.value.issues[0].column == "measure"
+
+
+def test_filter_values_checked_against_code_lists() -> None:
+    with pytest.raises(RejectedInput, match="not valid") as info:
+        parse_spec(
+            {
+                "name": "t",
+                "dimensions": [{"field": "sex"}],
+                "filter": [{"field": "migration_status", "op": "in", "value": ["regular", "irregullar"]}],
+            }
+        )
+    assert "irregullar" in info.value.issues[0].message
+    ok = parse_spec(
+        {
+            "name": "t",
+            "dimensions": [{"field": "sex"}],
+            "filter": [{"field": "informal_work", "op": "eq", "value": True}],
+        }
+    )
+    assert ok.filter[0].value is True

@@ -65,6 +65,12 @@ class FilterClause(_Strict):
                 raise ValueError("op between needs a list [low, high]")
         elif v is None or isinstance(v, list):
             raise ValueError(f"op {self.op} needs one value")
+        codes = FIELDS[self.field].codes
+        if codes and self.op in ("eq", "ne", "in", "not_in"):
+            given = v if isinstance(v, list) else [v]
+            bad = [x for x in given if not isinstance(x, bool) and str(x) not in codes]
+            if bad:
+                raise ValueError(f"values {bad} are not codes of {self.field} ({', '.join(codes)})")
         return self
 
 
