@@ -29,7 +29,7 @@ app = typer.Typer(
 # Sub-apps: (module under atlas.commands, command group name).
 SUBAPPS = [
     ("key", "key"), ("geo", "geo"), ("ingest_cmd", None), ("quarantine", "quarantine"), ("vocab", "vocab"),
-    ("demo", "demo"), ("table", None), ("audit", "audit"), ("subject", "subject"), ("retention", "retention"),
+    ("demo", "demo"), ("demo_run", None), ("table", None), ("audit", "audit"), ("subject", "subject"), ("retention", "retention"),
     ("users", "users"), ("batches", "batch"),
 ]
 

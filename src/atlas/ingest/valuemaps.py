@@ -49,6 +49,17 @@ def _lookup(vocab: str) -> pa.Table:
     return pa.table({"key": fold_many(pa.array(labels, pa.string())), "code": pa.array(labels, pa.string())})
 
 
+def _with_gazetteer_countries(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """Countries whose boundaries were imported count as known codes (user-assigned ones like XAT too)."""
+    extra = [r[0] for r in con.execute("SELECT DISTINCT country FROM geo_sets WHERE active").fetchall()]
+    known = set(table.column("code").to_pylist())
+    extra = [c for c in extra if c not in known]
+    if not extra:
+        return table
+    keys = fold_many(pa.array(extra, pa.string()))
+    return pa.concat_tables([table, pa.table({"key": keys, "code": pa.array(extra, pa.string())})])
+
+
 def _fold_table(values: list[str]) -> pa.Table:
     arr = pa.array(values, pa.string())
     return pa.table({"raw": arr, "k": fold_many(arr)})
@@ -66,7 +77,7 @@ def build_value_map(con: duckdb.DuckDBPyConnection, assign: Assignment, field: F
     """Resolve the distinct raw values of one column into `name` (a temp table on `con`)."""
     vocab = vocab_for(field)
     con.register("vm_in", _fold_table(distinct))
-    con.register("vm_lk", _lookup(vocab))
+    con.register("vm_lk", _with_gazetteer_countries(con, _lookup(vocab)) if vocab == "country" else _lookup(vocab))
     con.register("vm_ov", _overrides(assign))
     con.register("vm_missing", pa.table({"k": fold_many(pa.array(list(missing_variants()), pa.string()))}))
     listy = field.kind in ("country_list", "language_list")

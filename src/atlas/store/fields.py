@@ -56,6 +56,8 @@ PERSON_FIELDS: tuple[Field, ...] = (
     Field("sampling_weight", "DOUBLE", "number", min=0, label="Sampling weight"),
     Field("consent_purposes", "VARCHAR[]", "text", label="Purposes consented to"),
     Field("consent_date", "DATE", "date", label="Date of consent"),
+    Field("consent_withdrawn", "BOOLEAN", "bool", label="Consent withdrawn"),
+    Field("entry_mode", "VARCHAR", "text", label="Route: mode of entry (land, sea, air)"),
 )
 
 AGGREGATE_FIELDS: tuple[Field, ...] = (

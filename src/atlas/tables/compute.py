@@ -96,7 +96,8 @@ def eligible_sql(kind: str, purpose: str) -> str:
                  CASE WHEN {any_severe} THEN true WHEN {all_null} THEN NULL ELSE false END AS wg_disability,
                  CAST(floor(persons.record_key * {CKEY_SCALE}) AS BIGINT) AS ckey_units
                FROM persons LEFT JOIN atlas_gazetteer g ON g.pcode = persons.area
-               WHERE {eligible_records_filter(purpose, "persons")}"""
+               WHERE {eligible_records_filter(purpose, "persons")}
+                 AND NOT coalesce(persons.consent_withdrawn, false)"""
 
 
 def prepare_duckdb(con: duckdb.DuckDBPyConnection, kind: str, purpose: str) -> None:

@@ -45,6 +45,8 @@ def write_table(table: ProtectedTable, fmt: str, out: Path) -> list[Path]:
     """Write a protected table and, always, its structure file next to it."""
     from atlas.outputs.registry import render
 
+    if not out.suffix:
+        out.mkdir(parents=True, exist_ok=True)
     written = [render(table, fmt, out)]
     written.append(render(table, "structure", written[0].parent))
     return written

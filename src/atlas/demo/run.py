@@ -1,0 +1,93 @@
+"""The main job on the embedded store: a demo workspace built end to end, as a new user would run it."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from atlas.settings import Settings
+from atlas.store.workspace import Workspace
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class DemoReport:
+    home: Path
+    out: Path
+    key_file: Path | None
+    ingested: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (stored, quarantined)
+    tables: dict[str, Path] = field(default_factory=dict)
+
+
+def _specs() -> list[Path]:
+    folder = resources.files("atlas.demo").joinpath("specs")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def run_demo(settings: Settings, *, rows: int = 50_000, seed: int = 1, out: Path | None = None,
+             say: Say = lambda _: None) -> DemoReport:
+    """Init (if needed), import the fictional country, generate and ingest people, protect standard tables."""
+    from atlas.demo.country import write_cod_ab_style
+    from atlas.demo.dirty import write_dirty_set
+    from atlas.demo.partners import write_partner_files
+    from atlas.demo.population import generate_population
+    from atlas.geo.boundaries import import_boundaries
+    from atlas.ingest.pipeline import IngestOptions, ingest_file
+    from atlas.tables.service import protected_tables, write_table
+    from atlas.tables.spec import load_spec
+
+    home = settings.home
+    key_file = None
+    if not (home / "keyring.json").exists():
+        say("creating the encrypted workspace")
+        key_file = Workspace.init(settings).key_file
+    ws = Workspace.open(settings)
+    out = out or home / "outputs"
+    report = DemoReport(home, out, key_file)
+    scratch = Path(tempfile.mkdtemp(prefix="atlas-demo-"))
+    try:
+        with ws.connect() as con:
+            have = con.execute("SELECT count(*) FROM geo_sets WHERE country = 'XAT' AND active").fetchone()[0]
+            if not have:
+                say("importing the boundaries of the fictional country XAT")
+                for level in (1, 2):
+                    path = write_cod_ab_style(scratch / f"xat_adm{level}.geojson", level)
+                    import_boundaries(con, path, country="XAT", level=level)
+            done = con.execute("SELECT count(*) FROM batches").fetchone()[0]
+        if not done:
+            say(f"generating {rows:,} fictional migrants")
+            from atlas.demo.country import demo_areas
+
+            summary = generate_population(rows, areas=demo_areas(), host_country="XAT", seed=seed,
+                                          out=scratch / "people.csv", fmt="csv")
+            mapping = Path(str(resources.files("atlas.demo").joinpath("people_mapping.yaml")))
+            say("ingesting the register (identifiers sealed in the vault)")
+            r = ingest_file(ws, Path(summary.path), IngestOptions(mapping=mapping, source_name="Demo register"))
+            report.ingested["people.csv"] = (r.rows_stored, r.rows_quarantined)
+            say("ingesting a messy partner file to show validation and quarantine")
+            write_dirty_set(scratch / "dirty", areas=demo_areas(), host_country="XAT", seed=seed)
+            messy = scratch / "dirty" / "messy.csv"
+            r = ingest_file(ws, messy, IngestOptions(country="XAT", source_name="Demo partner file (messy)",
+                                                     report=out / "validation" / "messy.issues.csv"))
+            report.ingested["messy.csv"] = (r.rows_stored, r.rows_quarantined)
+            say("ingesting partner flow-monitoring aggregates")
+            files = write_partner_files(scratch / "partners", areas=demo_areas(), host_country="XAT", seed=seed)
+            flows = files.get("flow_monitoring", scratch / "partners" / "flow_monitoring.csv")
+            flows_mapping = Path(str(resources.files("atlas.demo").joinpath("flows_mapping.yaml")))
+            r = ingest_file(ws, flows, IngestOptions(kind="aggregate", mapping=flows_mapping))
+            report.ingested["flow_monitoring.csv"] = (r.rows_stored, r.rows_quarantined)
+        say("protecting and writing the standard tables")
+        specs = [load_spec(p) for p in _specs()]
+        for spec in specs:
+            (table,) = protected_tables(ws, [spec], purpose="statistics")
+            for fmt in ("csv", "xlsx", "json"):
+                paths = write_table(table, fmt, out / "tables")
+            report.tables[spec.name] = paths[0].with_suffix(".csv")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return report
