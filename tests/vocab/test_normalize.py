@@ -40,8 +40,11 @@ def sql_fold(con: duckdb.DuckDBPyConnection, values: list[str]) -> list[str | No
         ("N/A", "n a"),
         ("-", ""),
         ("Türkiye", "turkiye"),
-        ("العَرَبِيَّة", "العربية"),
-        ("الإنجليزية", "الانجليزية"),
+        ("العَرَبِيَّة", "العربيه"),
+        ("سورية", "سوريه"),
+        ("فارسی", "فارسي"),
+        ("عـربي", "عربي"),
+        ("الإنجليزية", "الانجليزيه"),
         ("中华人民共和国", "中华人民共和国"),
         ("Российская Федерация", "россииская федерация"),
         ("Ελλάδα", "ελλαδα"),
@@ -97,6 +100,7 @@ def reference_fold(value: str) -> str:
     text = unicodedata.normalize("NFD", value.lower())
     text = unicodedata.normalize("NFC", "".join(ch for ch in text if not unicodedata.category(ch).startswith("M")))
     text = re.sub("['’ʼ`´‘]", "", text)
+    text = text.replace("ى", "ي").replace("ی", "ي").replace("ة", "ه").replace("ک", "ك").replace("ـ", "")
     kept = "".join(ch if unicodedata.category(ch)[0] in "LN" else " " for ch in text)
     return " ".join(kept.split())
 

@@ -20,9 +20,13 @@ FOLD_MACRO = "atlas_fold"
 # Lowercase, drop accents and combining marks (utf8proc), drop apostrophes so "Cote d'Ivoire" and
 # "Cote d’Ivoire" meet, turn every run of anything that is not a letter or a digit (any script) into one
 # space, and trim. NUL becomes a space first (utf8proc stops at it). Arabic, Chinese, Cyrillic stay.
+# Arabic-script spellings that vary by keyboard or habit meet too: alef maqsura and Persian yeh become
+# yeh, teh marbuta becomes heh, Persian keheh becomes kaf, and tatweel (a stretching stroke) goes.
+ARABIC_FROM, ARABIC_TO = "ىیةکـ", "ييهك"
+
 FOLD_SQL = (
-    "trim(regexp_replace(regexp_replace(lower(strip_accents(replace(s, chr(0), ' '))), '[''’ʼ`´‘]', '', 'g'), "
-    "'[^\\p{L}\\p{N}]+', ' ', 'g'))"
+    "trim(regexp_replace(translate(regexp_replace(lower(strip_accents(replace(s, chr(0), ' '))), "
+    f"'[''’ʼ`´‘]', '', 'g'), '{ARABIC_FROM}', '{ARABIC_TO}'), '[^\\p{{L}}\\p{{N}}]+', ' ', 'g'))"
 )
 
 _MACROS = {
@@ -55,6 +59,7 @@ def _clean(value: str) -> str:
 
 
 _APOSTROPHES = re.compile("['’ʼ`´‘]")
+_ARABIC = str.maketrans(ARABIC_FROM[: len(ARABIC_TO)], ARABIC_TO, ARABIC_FROM[len(ARABIC_TO) :])
 _ASCII_SEPARATORS = re.compile("[^a-z0-9]+")
 
 
@@ -70,6 +75,7 @@ def fold(value: str | None) -> str | None:
     decomposed = unicodedata.normalize("NFD", text)
     stripped = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch)[0] != "M"))
     lowered = _APOSTROPHES.sub("", "".join(ch.lower() for ch in stripped))  # per char: no final-sigma rule
+    lowered = lowered.translate(_ARABIC)
     kept = "".join(ch if unicodedata.category(ch)[0] in "LN" else " " for ch in lowered)
     return " ".join(part for part in kept.split(" ") if part)
 
