@@ -160,3 +160,12 @@ def test_filter_values_checked_against_code_lists() -> None:
         }
     )
     assert ok.filter[0].value is True
+
+
+def test_ptable_path_relative_to_spec(tmp_path: Path) -> None:
+    spec = load_spec(
+        write(
+            tmp_path, "name: t\ndimensions: [{field: sex}]\nprotection: {method: cell_key, ptable: p.txt}\n"
+        )
+    )
+    assert spec.policy.cell_key.ptable == str(tmp_path / "p.txt")

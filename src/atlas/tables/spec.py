@@ -185,7 +185,7 @@ class ProtectionSpec(_Strict):
     rounding_mode: Literal["random", "conventional"] = "random"
     max_perturbation: int = 3
     variance: float = 1.0
-    ptable: str | None = None
+    ptable: str | None = None  # relative to the spec file's folder
     epsilon: float = 1.0
 
     def to_policy(self) -> DisclosurePolicy:
@@ -288,7 +288,12 @@ def load_spec(path: str | Path) -> TableSpec:
             f"table spec {p} must be a mapping",
             issues=[Issue("spec-shape", "top level is not a mapping", file=str(p))],
         )
-    return parse_spec(data, source=str(p), text=text if p.suffix.lower() != ".json" else None)
+    spec = parse_spec(data, source=str(p), text=text if p.suffix.lower() != ".json" else None)
+    ptable = spec.protection.ptable
+    if ptable and not Path(ptable).is_absolute():
+        protection = spec.protection.model_copy(update={"ptable": str(p.parent / ptable)})
+        spec = spec.model_copy(update={"protection": protection})
+    return spec
 
 
 def _other_branch(err: Any) -> bool:
