@@ -41,7 +41,7 @@ def compact_file(db_file: Path, key_hex: str | None, *, temp_dir: Path | None = 
     before = _size(db_file)
     target = db_file.with_name(db_file.name + TARGET_SUFFIX)
     target.unlink(missing_ok=True)
-    config: dict[str, str | bool] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+    config: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                                      **(engine or {})}
     if temp_dir is not None:
         config["temp_directory"] = str(temp_dir)

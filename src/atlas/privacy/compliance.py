@@ -33,6 +33,11 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() "
                             "AND table_name = ?", [name]).fetchone())
@@ -63,8 +68,8 @@ def processing_record(con: duckdb.DuckDBPyConnection, actor: Actor) -> dict[str,
                                "vault": _rows(con, "SELECT field, count(*) AS entries FROM vault GROUP BY 1 ORDER BY 1")},
         "access": _rows(con, """SELECT role, count(DISTINCT user_name) AS users FROM role_grants
             WHERE revoked_at IS NULL GROUP BY 1 ORDER BY 1"""),
-        "erasures": con.execute("SELECT count(*) FROM erasures").fetchone()[0],
-        "incidents_open": con.execute("SELECT count(*) FROM incidents WHERE status = 'open'").fetchone()[0],
+        "erasures": _count(con, "SELECT count(*) FROM erasures"),
+        "incidents_open": _count(con, "SELECT count(*) FROM incidents WHERE status = 'open'"),
         "security_measures": list(SECURITY_MEASURES),
     }
     if _has_table(con, "agreements"):

@@ -186,10 +186,11 @@ def authenticate_api_key(con: duckdb.DuckDBPyConnection, token: str) -> Actor:
         ok = bool(row and row[3] is None and row[2] > datetime.now(UTC) and _hasher.verify(row[1], parts[2]))
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
+    if not ok or row is None:
         log_event(con, row[0] if row else "anonymous", "login.failed", None, None,
                   {"method": "api-key", "key_id": parts[1]})
         raise refused
+    user = str(row[0])
     con.execute("UPDATE api_keys SET last_used_at = now() WHERE key_id = ?", [parts[1]])
-    log_event(con, row[0], "login", row[0], None, {"method": "api-key", "key_id": parts[1]})
-    return actor_for(con, row[0])
+    log_event(con, user, "login", user, None, {"method": "api-key", "key_id": parts[1]})
+    return actor_for(con, user)
