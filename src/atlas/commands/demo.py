@@ -117,6 +117,8 @@ def generate(
     if area_table is not None and partners:
         info["partners"] = {k: str(p.relative_to(out)) for k, p in write_partner_files(
             out / "partners", areas=area_table, host_country=country, seed=seed).items()}
+    if area_table is None and (dirty or partners):
+        console.print("[yellow]--dirty and --partners apply to host registers only; skipped.[/yellow]")
     (out / "summary.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     console.print(f"Wrote {summary.rows:,} people in {summary.households:,} households to {summary.path} "
                   f"({summary.rows_per_second:,.0f} rows/s). All personal identifiers are fake.")
