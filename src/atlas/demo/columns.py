@@ -107,7 +107,7 @@ def country_index(prof: Profiles, geo_host: str) -> tuple[list[str], np.ndarray,
     return codes, nat_map, alt_map, pos[geo_host]
 
 
-def _identifiers(rng: np.random.Generator, p: dict[str, np.ndarray], ids: Identity, host: str) -> dict[str, pa.Array]:
+def fake_identifiers(rng: np.random.Generator, p: dict[str, np.ndarray], ids: Identity, host: str) -> dict[str, pa.Array]:
     n, age = len(p["age"]), p["age"]
     male = p["sex"] == 1
     given = rng.integers(0, ids.per_sex, n) + np.where(male | ((p["sex"] >= 2) & (rng.random(n) < 0.5)),
@@ -178,7 +178,7 @@ def block_table(rng: np.random.Generator, p: dict[str, np.ndarray], prof: Profil
         "consent_date": pa.array(p["interview"], pa.date32(), mask=no_consent),
         "consent_withdrawn": cat(YES_NO, p["withdrawn"], no_consent),
     }
-    cols |= _identifiers(rng, p, ids, prof.host)
+    cols |= fake_identifiers(rng, p, ids, prof.host)
     return pa.table({c.name: cols[c.name] for c in PERSON_COLUMNS})
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from atlas.demo import people
-from atlas.demo.columns import DICT, YES_NO, Column, Identity, _identifiers, cat, identity_pools, numbered
+from atlas.demo.columns import DICT, YES_NO, Column, Identity, cat, fake_identifiers, identity_pools, numbered
 from atlas.demo.population import SEED_BLOCK, Format, GenerationSummary, Progress, _blocks
 from atlas.demo.profiles import Profiles, build_profiles, nationality_rows
 from atlas.demo.writer import TableSink
@@ -101,7 +101,7 @@ def _block(seed: int, block: int, start: int, n: int, prof: Profiles, hosts: lis
     working, no_consent = ~p["employed"], p["consent_bits"] == 0
     settled = (p["since"] >= 10) | p["born_here"]
     lang_no_host = p["languages"] - (p["host_level"] >= 2) * 16
-    ident = _identifiers(rng, p, ids, origin)
+    ident = fake_identifiers(rng, p, ids, origin)
     cols: dict[str, pa.Array] = {
         "record_id": numbered(f"{origin}-C", p["row"], 9),
         "registration_date": pa.array(p["interview"], pa.date32()),
