@@ -90,3 +90,14 @@ def test_rectify_record_and_identifier(filled) -> None:
     with filled.connect() as con:
         detail = con.execute("SELECT detail FROM audit_log WHERE action = 'subject.rectify'").fetchone()[0]
         assert "Opara" not in detail and "GHA" not in detail
+
+
+def test_usage_by_purpose_reaches_the_subject_export(filled) -> None:  # noqa: ANN001
+    from atlas.privacy.usage import record_usage_for_purpose
+
+    with filled.connect() as con:
+        assert record_usage_for_purpose(con, "release", "flash-update-7", "statistics", "ocha") == 1
+        assert record_usage_for_purpose(con, "table", "t-research", "research") == 0
+    used = export_subject(filled, "DOC-333")["used_in"]
+    assert {"object_kind": "release", "object_id": "flash-update-7", "purpose": "statistics",
+            "recipient": "ocha"}.items() <= next(u for u in used if u["object_id"] == "flash-update-7").items()
