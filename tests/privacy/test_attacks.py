@@ -31,7 +31,8 @@ def test_tampered_store_file_is_detected_not_read(ws) -> None:
     with ws.connect() as con:
         store_identifiers(con, ws.keys, 1, _names(20_000))
     data = bytearray(ws.db_file.read_bytes())
-    data[len(data) // 2] ^= 0xFF
+    for offset in range(3 * 4096 + 100, len(data), 262_144):  # one flipped byte in every storage block
+        data[offset] ^= 0xFF
     ws.db_file.write_bytes(bytes(data))
     with pytest.raises((AtlasError, duckdb.Error), match="(?i)tag|damaged|altered"), ws.connect() as con:
         con.execute("SELECT count(*), sum(octet_length(ciphertext)) FROM vault").fetchall()

@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
 import pytest
 
-from atlas.errors import NotFound, PolicyRefused
+from atlas.errors import NotFound, PolicyRefused, RejectedInput
 from atlas.privacy.access import Actor
 from atlas.privacy.consent import withdraw
 from atlas.privacy.pseudonym import pseudonym, pseudonymize_sql
 from atlas.privacy.subjects import erase_subject, erased_pseudonyms_filter, export_subject, rectify_subject
 from atlas.privacy.usage import record_usage
-from atlas.privacy.vault import store_identifiers
+from atlas.privacy.vault import find_subjects, store_identifiers
 
 FILE_SHA = "ab" * 32
 
@@ -92,7 +93,7 @@ def test_rectify_record_and_identifier(filled) -> None:
         assert "Opara" not in detail and "GHA" not in detail
 
 
-def test_usage_by_purpose_reaches_the_subject_export(filled) -> None:  # noqa: ANN001
+def test_usage_by_purpose_reaches_the_subject_export(filled) -> None:
     from atlas.privacy.usage import record_usage_for_purpose
 
     with filled.connect() as con:
@@ -101,3 +102,16 @@ def test_usage_by_purpose_reaches_the_subject_export(filled) -> None:  # noqa: A
     used = export_subject(filled, "DOC-333")["used_in"]
     assert {"object_kind": "release", "object_id": "flash-update-7", "purpose": "statistics",
             "recipient": "ocha"}.items() <= next(u for u in used if u["object_id"] == "flash-update-7").items()
+
+
+def test_subject_found_by_any_identifier_without_decrypting(filled) -> None:
+    assert export_subject(filled, "  boris KALED ")["identifiers"]["document_number"] == "DOC-222"
+    assert export_subject(filled, "doc 333")["identifiers"]["name"] == "Chidi Ope"
+    with filled.connect() as con:
+        assert find_subjects(con, filled.keys, "Amina Sefu", "document_number") == []
+        assert len(find_subjects(con, filled.keys, "amina sefu", "name")) == 1
+        lookups = [r[0] for r in con.execute("SELECT lookup FROM vault").fetchall()]
+        assert all(len(x) == 64 for x in lookups) and len(set(lookups)) == len(lookups)
+        store_identifiers(con, filled.keys, 1, pa.table({"pseudonym": ["other"], "name": ["Amina SEFU"]}))
+    with pytest.raises(RejectedInput, match="2 people"):
+        export_subject(filled, "Amina Sefu")

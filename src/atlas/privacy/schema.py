@@ -7,7 +7,7 @@ import duckdb
 _TABLES = (
     """CREATE TABLE vault (
       pseudonym VARCHAR NOT NULL, field VARCHAR NOT NULL, batch_id INTEGER, key_id INTEGER NOT NULL,
-      nonce BLOB NOT NULL, ciphertext BLOB NOT NULL, stored_at TIMESTAMPTZ)""",
+      nonce BLOB NOT NULL, ciphertext BLOB NOT NULL, stored_at TIMESTAMPTZ, lookup VARCHAR)""",
     """CREATE TABLE consent_events (
       pseudonym VARCHAR NOT NULL, purposes VARCHAR[], given_at DATE, channel VARCHAR,
       withdrawn_at TIMESTAMPTZ, recorded_at TIMESTAMPTZ)""",

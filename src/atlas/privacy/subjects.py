@@ -19,7 +19,7 @@ from atlas.privacy.consent import consent_history
 from atlas.privacy.pseudonym import is_pseudonym, pseudonym
 from atlas.privacy.retention import compact_store, verify_erased
 from atlas.privacy.usage import usage_of_batches
-from atlas.privacy.vault import VaultTampered, _entries, _open, store_identifiers
+from atlas.privacy.vault import VaultTampered, _entries, _open, find_subjects, store_identifiers
 from atlas.store.fields import IDENTIFIER_FIELDS, PERSON_FIELDS
 
 RECTIFIABLE = frozenset(f.name for f in PERSON_FIELDS) - {"record_id"}
@@ -33,12 +33,21 @@ def _actor(ws: Any, con: duckdb.DuckDBPyConnection, actor: Actor | None) -> Acto
 
 
 def resolve(con: duckdb.DuckDBPyConnection, keys: Any, subject: str) -> str:
-    """A pseudonym as given, or the pseudonym of an identifier (record id, document number...)."""
-    if is_pseudonym(subject) and con.execute(
-            "SELECT 1 FROM persons WHERE pseudonym = ? UNION ALL SELECT 1 FROM vault WHERE pseudonym = ? LIMIT 1",
-            [subject, subject]).fetchone():
+    """The person's pseudonym from a pseudonym, the identifier ingest pseudonymised, or any vault identifier.
+
+    Vault identifiers (name, phone, document number...) are matched through their keyed look-up tags,
+    without decrypting anything; a value shared by several people is refused as ambiguous.
+    """
+    held = "SELECT 1 FROM persons WHERE pseudonym = $1 UNION ALL SELECT 1 FROM vault WHERE pseudonym = $1 LIMIT 1"
+    if is_pseudonym(subject) and con.execute(held, [subject]).fetchone():
         return subject
-    return pseudonym(keys, subject)
+    direct = pseudonym(keys, subject)
+    if con.execute(held, [direct]).fetchone():
+        return direct
+    found = find_subjects(con, keys, subject)
+    if len(found) > 1:
+        raise RejectedInput(f"{len(found)} people share this identifier; give their pseudonym or another identifier.")
+    return found[0] if found else direct
 
 
 def _jsonable(value: Any) -> Any:

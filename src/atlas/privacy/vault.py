@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from atlas.errors import Issue, KeyProblem, NotFound, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
+from atlas.privacy.pseudonym import lookup_sql
 from atlas.privacy.purposes import check_purpose
 from atlas.store.keys import Keys
 
@@ -72,13 +73,16 @@ def _seal_column(seal: Any, pseudonyms: pa.Array, values: pa.Array, field: str) 
     pool = os.urandom(NONCE * len(vals))
     nonces = [pool[i:i + NONCE] for i in range(0, len(pool), NONCE)]
     cts = list(map(seal, nonces, vals, aads))
-    return pa.table({"pseudonym": kept_ps, "nonce": _binary(nonces), "ciphertext": _binary(cts)})
+    return pa.table({"pseudonym": kept_ps, "nonce": _binary(nonces), "ciphertext": _binary(cts),
+                     "value": text.filter(keep)})
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sealed: pa.Table, params: list) -> None:
     con.register("_atlas_vault_in", sealed)
     try:
-        con.execute("INSERT INTO vault SELECT pseudonym, ?, ?, ?, nonce, ciphertext, ? FROM _atlas_vault_in", params)
+        con.execute("""INSERT INTO vault (pseudonym, field, batch_id, key_id, nonce, ciphertext, stored_at, lookup)
+            SELECT pseudonym, $1, $2, $3, nonce, ciphertext, $4, atlas_vault_lookup($1, value) FROM _atlas_vault_in""",
+                    params)
     finally:
         con.unregister("_atlas_vault_in")
 
@@ -87,7 +91,8 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
     """Encrypt and store every identifier column of `data` (columns: pseudonym + identifiers); returns values stored.
 
     Sealing runs in this thread while one writer thread inserts the previous chunk (DuckDB releases the
-    GIL), so encryption and storage overlap; only the writer touches the connection meanwhile.
+    GIL), so encryption and storage overlap; only the writer touches the connection meanwhile. Each entry
+    also gets a keyed look-up tag of its normalised value (`find_subjects`); plaintext stays in memory.
     """
     reader = _reader(data)
     names = reader.schema.names
@@ -99,6 +104,7 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
             raise RejectedInput(f"Identifier column name {f!r} is not a plain name.")
     key = keys.active
     seal = AESGCM(key.vault_key).encrypt
+    lookup_sql(con, keys)
     stored, now = 0, datetime.now(UTC)
     pending: Future | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-vault") as writer:
@@ -152,6 +158,16 @@ def reveal(con: duckdb.DuckDBPyConnection, keys: Keys, pseudonym: str, actor: Ac
         raise NotFound("No vault entries for this pseudonym.")
     log_event(con, actor.name, "vault.reveal", pseudonym, purpose, {"fields": [r[1] for r in rows]}, keys=keys)
     return {r[1]: _open(keys, r) for r in rows}
+
+
+def find_subjects(con: duckdb.DuckDBPyConnection, keys: Keys, value: str, field: str | None = None) -> list[str]:
+    """Pseudonyms whose identifier (any field, or `field`) equals `value` after normalisation; no decryption."""
+    lookup_sql(con, keys)
+    rows = con.execute("""WITH q AS (SELECT field, atlas_vault_lookup(field, $1) AS tag FROM
+            (SELECT DISTINCT field FROM vault WHERE $2 IS NULL OR field = $2))
+        SELECT DISTINCT v.pseudonym FROM vault v JOIN q ON v.field = q.field AND v.lookup = q.tag ORDER BY 1""",
+                       [value, field]).fetchall()
+    return [r[0] for r in rows]
 
 
 def erase(con: duckdb.DuckDBPyConnection, pseudonym: str) -> int:
