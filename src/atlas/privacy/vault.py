@@ -105,6 +105,7 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
     key = keys.active
     seal = AESGCM(key.vault_key).encrypt
     lookup_sql(con, keys)
+    con.execute("ALTER TABLE vault ADD COLUMN IF NOT EXISTS lookup VARCHAR")  # stores made before look-up tags
     stored, now = 0, datetime.now(UTC)
     pending: Future | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-vault") as writer:
