@@ -2,7 +2,8 @@
 
 Each value is sealed with the active data key's vault key under a fresh 96-bit nonce; the associated
 data binds the pseudonym and field name, so a ciphertext moved to another person or field fails its tag.
-Identifiers never enter DuckDB in clear: encryption happens in Arrow batches before insertion.
+Identifiers are never stored in clear: sealing happens in Arrow batches before insertion, and the only
+plaintext DuckDB sees stays in memory while it computes each entry's keyed look-up tag.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _binary(chunks: list[bytes]) -> pa.Array:
 
 
 def _seal_column(seal: Any, pseudonyms: pa.Array, values: pa.Array, field: str) -> pa.Table:
-    """Encrypt the non-empty values of one column: a table of pseudonym, nonce, ciphertext."""
+    """Encrypt the non-empty values of one column: pseudonym, nonce, ciphertext (+ value, for the tag only)."""
     text = pc.cast(values, pa.string())
     keep = pc.fill_null(pc.and_(pc.and_(pc.is_valid(text), pc.is_valid(pseudonyms)),
                                 pc.not_equal(pc.utf8_length(text), 0)), False)
