@@ -105,7 +105,11 @@ def _suppress(
         )
         suppressed = [np.asarray(s, dtype=bool) | m for s, m in zip(result.suppressed, masks)]
         flags = [np.asarray(f, dtype=object) for f in result.flags]
-        audit = audit_intervals(cubes, suppressed, interval, primary=masks, published_before=published_before)
+        audit = getattr(result, "audit", None)
+        if audit is None or not _audit_covers(audit.cells, suppressed):
+            audit = audit_intervals(
+                cubes, suppressed, interval, primary=masks, published_before=published_before
+            )
         if not audit.ok:
             raise PolicyRefused(
                 "the interval audit found suppressed cells that can be recovered",
@@ -210,6 +214,15 @@ def _true_on(original: Cube, work: Cube) -> np.ndarray:
         original.cells[[*original.dim_names, "value"]], on=original.dim_names, how="left"
     )
     return merged["value"].fillna(0).to_numpy(dtype=float)
+
+
+def _audit_covers(rows: pd.DataFrame, suppressed: list[np.ndarray]) -> bool:
+    """True when an audit was run on exactly these suppressed cells (then it need not be run again)."""
+    for i, s in enumerate(suppressed):
+        got = np.sort(rows.loc[rows["cube"] == i, "row"].to_numpy()) if len(rows) else np.empty(0, int)
+        if not np.array_equal(got, np.flatnonzero(s)):
+            return False
+    return True
 
 
 def _published(
