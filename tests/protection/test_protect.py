@@ -166,3 +166,24 @@ def test_protected_zero_is_suppressed_with_a_wide_interval() -> None:
     assert cells.loc[("z", "q"), "flag"] == PRIMARY and pd.isna(cells.loc[("z", "q"), "value"])
     zq = t.audit_intervals.set_index(["a", "b"]).loc[("z", "q")]
     assert zq["lower"] == 0 and zq["upper"] >= 10
+
+
+@pytest.mark.parametrize("method", ["cell_key", "rounding"])
+def test_perturbation_refused_when_a_group_shares_a_sensitive_category(method: str) -> None:
+    fin = pd.DataFrame(
+        {
+            "area": ["X", "Y", "Y"],
+            "status": ["irregular", "regular", "irregular"],
+            "n": [40, 20, 25],
+            "ckey": [0.1, 0.2, 0.3],
+        }
+    )
+    dims = [
+        flat_dimension("area", ["X", "Y"]),
+        flat_dimension("status", ["regular", "irregular"], sensitive=True),
+    ]
+    cube = compute_margins(fin, dims)
+    with pytest.raises(PolicyRefused) as info:
+        protect(cube, DisclosurePolicy(method=method))
+    assert info.value.clause == "group"
+    assert protect(cube, DisclosurePolicy(method=method, group=None)).cells["value"].notna().all()

@@ -12,7 +12,7 @@ from atlas.errors import Issue, PolicyRefused
 from atlas.protection import cellkey, rounding
 from atlas.protection.cube import PERTURBED, PRIMARY, PUBLISHED, SECONDARY, Cube
 from atlas.protection.policy import DisclosurePolicy
-from atlas.protection.primary import primary_masks
+from atlas.protection.primary import group_mask, primary_masks
 from atlas.protection.protected import ProtectedTable, _build
 
 
@@ -156,6 +156,7 @@ def _suppress(
 def _perturb(
     cube: Cube, policy: DisclosurePolicy, name: str, title: str | None, measure: str
 ) -> ProtectedTable:
+    _refuse_group_disclosure(cube, policy)
     true = cube.cells["value"].to_numpy(dtype=float)
     work = cube
     if policy.method == "cell_key":
@@ -214,6 +215,27 @@ def _true_on(original: Cube, work: Cube) -> np.ndarray:
         original.cells[[*original.dim_names, "value"]], on=original.dim_names, how="left"
     )
     return merged["value"].fillna(0).to_numpy(dtype=float)
+
+
+def _refuse_group_disclosure(cube: Cube, policy: DisclosurePolicy) -> None:
+    """Noise does not hide that (nearly) all of a group share a sensitive category: empty siblings stay 0."""
+    if policy.group is None or not any(d.sensitive for d in cube.dimensions):
+        return
+    hits = group_mask(cube, policy.group)
+    if hits.any():
+        raise PolicyRefused(
+            f"{int(hits.sum())} cells show (nearly) all of a group in one sensitive category; "
+            f"{policy.method} cannot hide that",
+            clause="group",
+            issues=[
+                Issue(
+                    "group-disclosure",
+                    "perturbation leaves empty sensitive categories at 0",
+                    hint="use suppression, or drop the sensitive dimension, or set group_threshold: null "
+                    "after review",
+                )
+            ],
+        )
 
 
 def _audit_covers(rows: pd.DataFrame, suppressed: list[np.ndarray]) -> bool:
