@@ -11,6 +11,7 @@ from atlas.privacy.users import (
     add_user,
     authenticate_api_key,
     create_api_key,
+    disable_user,
     grant,
     list_users,
     login,
@@ -137,3 +138,15 @@ def test_the_last_steward_cannot_be_removed(people) -> None:
     revoke(people, alice, "bob", "steward")
     with pytest.raises(PolicyRefused, match="last steward"):
         revoke(people, alice, "alice", "steward")
+
+
+def test_disabling_a_user_cuts_access_at_once(people) -> None:
+    alice, ana = actor_for(people, "alice"), actor_for(people, "ana")
+    key = create_api_key(people, ana, "ana")
+    assert disable_user(people, alice, "ana") == 1
+    for attempt in (lambda: authenticate_api_key(people, key.token), lambda: login(people, "ana", "pw-ana-123"),
+                    lambda: actor_for(people, "ana")):
+        with pytest.raises(PolicyRefused):
+            attempt()
+    with pytest.raises(PolicyRefused):
+        disable_user(people, alice, "alice")

@@ -70,6 +70,17 @@ def revoke(name: Annotated[str, typer.Argument()], role: Annotated[str, typer.Ar
     console.print(f"Role {role} revoked from {name}.")
 
 
+@app.command()
+def disable(name: Annotated[str, typer.Argument()], home: Home = None) -> None:
+    """Cut a user's access at once (account disabled, all API keys revoked)."""
+    from atlas.privacy.session import acting
+    from atlas.privacy.users import disable_user
+
+    with acting(open_workspace(home)) as (con, actor):
+        n = disable_user(con, actor, name)
+    console.print(f"User {name} disabled; {n} API key(s) revoked.")
+
+
 @app.command("key-create")
 def key_create(name: Annotated[str, typer.Argument()],
                days: Annotated[int, typer.Option(help="Days until the key expires (1-366).")] = 90,

@@ -107,6 +107,19 @@ def revoke(con: duckdb.DuckDBPyConnection, actor: Actor, name: str, role: str) -
     log_event(con, actor.name, "users.revoke", name, None, {"role": role})
 
 
+def disable_user(con: duckdb.DuckDBPyConnection, actor: Actor, name: str) -> int:
+    """Cut a user's access at once: account inactive, every API key revoked; returns keys revoked."""
+    authorize(actor, "manage_users", {"name": name}, con=con)
+    _require_user(con, name)
+    if name == actor.name:
+        raise PolicyRefused("No one may disable their own account.", clause="access:self-disable")
+    row = con.execute("SELECT count(*) FROM api_keys WHERE user_name = ? AND revoked_at IS NULL", [name]).fetchone()
+    con.execute("UPDATE api_keys SET revoked_at = now() WHERE user_name = ? AND revoked_at IS NULL", [name])
+    con.execute("UPDATE users SET active = false WHERE name = ?", [name])
+    log_event(con, actor.name, "users.disable", name, None, {"api_keys_revoked": int(row[0]) if row else 0})
+    return int(row[0]) if row else 0
+
+
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     cur = con.execute("""SELECT u.name, u.organisation, u.active,
         list(g.role ORDER BY g.role) FILTER (WHERE g.role IS NOT NULL AND g.revoked_at IS NULL) AS roles,
