@@ -218,8 +218,9 @@ def _true_on(original: Cube, work: Cube) -> np.ndarray:
 
 
 def _refuse_group_disclosure(cube: Cube, policy: DisclosurePolicy) -> None:
-    """Noise does not hide that (nearly) all of a group share a sensitive category: empty siblings stay 0."""
-    if policy.group is None or not any(d.sensitive for d in cube.dimensions):
+    """Cell-key noise and rounding keep empty cells at 0, so they cannot hide that (nearly) all of a group
+    share a sensitive category; DP noise reaches empty cells too and is exempt."""
+    if policy.method == "dp" or policy.group is None or not any(d.sensitive for d in cube.dimensions):
         return
     hits = group_mask(cube, policy.group)
     if hits.any():
