@@ -91,9 +91,10 @@ def retry(ws: Workspace, batch_id: int) -> object:
         if not rows:
             raise NotFound(f"Batch {batch_id} has no open quarantined rows to retry.")
         data: dict[str, list] = {i["name"]: [] for i in cols.values()}
-        data[ROW_COLUMN], data["_pseudonym"] = [], []
+        data[ROW_COLUMN], data["_retry_pseudonym"] = [], []
         for r, raw, fixed in rows:
             values = {**json.loads(raw), **(json.loads(fixed) if fixed else {})}
+            values["_retry_pseudonym"] = values.get("_pseudonym")
             for name in data:
                 data[name].append(r if name == ROW_COLUMN else values.get(name))
         arrow = pa.table({k: pa.array(v, pa.int64() if k == ROW_COLUMN else pa.string()) for k, v in data.items()})
@@ -107,7 +108,7 @@ def retry(ws: Workspace, batch_id: int) -> object:
         con.execute("BEGIN TRANSACTION")
         try:
             result = _run(con, ws, source, mapping, assigns, IngestOptions(kind=mapping.kind), datetime.now(UTC).date(),
-                          lambda _: None, subject="s._pseudonym")
+                          lambda _: None, subject="s._retry_pseudonym")
             con.execute("""UPDATE quarantine SET status = 'retried', resolved_at = now()
                            WHERE batch_id = ? AND status = 'open' AND json_extract(raw, '$._line') IS NULL""",
                         [batch_id])

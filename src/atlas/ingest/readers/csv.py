@@ -57,6 +57,25 @@ class _Dialect:
         return sql, [self.path, self.skip, self.delimiter, self.max_line_size]
 
 
+def _literal(value: object) -> str:
+    """A SQL literal for our own scan options (ints, or text quoted by doubling apostrophes)."""
+    if isinstance(value, bool) or not isinstance(value, int | str | Path):
+        raise ValueError(f"unexpected option value {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _inline(sql: str, params: list[object]) -> str:
+    """Bind parameters as literals: a DuckDB relation with bound parameters is materialised eagerly,
+    which would read a whole file into memory before the pipeline streams it."""
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError("placeholder count mismatch")
+    return "".join(p + (_literal(v) if i < len(params) else "") for i, (p, v) in
+                   enumerate(zip(parts, [*params, None], strict=True)))
+
+
 def open_delimited(
     path: Path, sample: bytes, *, limits: ReadLimits, header_row: int | None, con: duckdb.DuckDBPyConnection
 ) -> Source:
@@ -210,15 +229,14 @@ def _giant_issues(path: Path, lines: np.ndarray, starts: np.ndarray, limits: Rea
 
 def _relation(con: duckdb.DuckDBPyConnection, dialect: _Dialect, breakpoints: pa.Table) -> duckdb.DuckDBPyRelation:
     scan, params = dialect.scan_sql("ignore_errors=true")
+    scan = _inline(scan, params)
     cols = ", ".join(dialect.columns)
     if breakpoints.num_rows == 1:
-        shift = breakpoints.column("shift")[0].as_py()
-        return con.sql(f"SELECT {cols}, row_number() OVER () + ? AS {ROW_COLUMN} FROM {scan}",
-                       params=[shift, *params])
+        shift = int(breakpoints.column("shift")[0].as_py())
+        return con.sql(f"SELECT {cols}, row_number() OVER () + {shift} AS {ROW_COLUMN} FROM {scan}")
     name = f"atlas_lines_{uuid.uuid4().hex}"
     con.register(name, breakpoints)
     return con.sql(
         f"SELECT {cols}, d._k + b.shift AS {ROW_COLUMN} "
-        f"FROM (SELECT *, row_number() OVER () AS _k FROM {scan}) d ASOF JOIN {name} b ON d._k >= b.k_from",
-        params=params,
+        f"FROM (SELECT *, row_number() OVER () AS _k FROM {scan}) d ASOF JOIN {name} b ON d._k >= b.k_from"
     )
