@@ -187,3 +187,10 @@ def test_encodings_reach_the_store_intact(workspace: Workspace, tmp_path: Path, 
     r = ingest_file(workspace, f, IngestOptions(country="HTI"))
     assert r.rows_stored == 1, r.issues
     assert persons(workspace, "SELECT nationality FROM persons") == [{"nationality": "CIV"}]
+
+
+def test_repeated_record_id_is_quarantined_after_its_first_row(workspace: Workspace, tmp_path: Path) -> None:
+    rows = [GOOD[0], GOOD[1], [GOOD[0][0], *GOOD[2][1:]]]
+    r = ingest_file(workspace, write_csv(tmp_path / "dup.csv", rows), IngestOptions(country="HTI"))
+    assert (r.rows_stored, r.rows_quarantined) == (2, 1)
+    assert [(i.row, i.column, i.code) for i in r.issues] == [(4, "record_id", "duplicate-record-id")]

@@ -307,6 +307,7 @@ _MESSAGES = {
     "future-year": "year in the future",
     "bad-date": "not a date (expected YYYY-MM-DD or DD/MM/YYYY)",
     "future-date": "date in the future",
+    "duplicate-record-id": "record id already used by an earlier row of this file",
 }
 
 

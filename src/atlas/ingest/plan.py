@@ -65,7 +65,7 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
         elif fld.kind == "date":
             cols[fld.name] = rowsql.day(fld, a, today=today, fmt=mapping.date_format)
         elif fld.name == "record_id" and mapping.kind == "person":
-            cols[fld.name] = rowsql.Column(fld, f"CASE WHEN nullif(trim(s.{a.column.name}), '') IS NOT NULL THEN s._pseudonym END")
+            cols[fld.name] = rowsql.record_id(fld, a)
         elif fld.kind == "id":
             cols[fld.name] = rowsql.identifier(fld, a)
         elif fld.sql == "VARCHAR[]":
