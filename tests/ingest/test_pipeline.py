@@ -194,3 +194,22 @@ def test_repeated_record_id_is_quarantined_after_its_first_row(workspace: Worksp
     r = ingest_file(workspace, write_csv(tmp_path / "dup.csv", rows), IngestOptions(country="HTI"))
     assert (r.rows_stored, r.rows_quarantined) == (2, 1)
     assert [(i.row, i.column, i.code) for i in r.issues] == [(4, "record_id", "duplicate-record-id")]
+
+
+def test_ingest_is_audited_and_needs_the_ingest_permission(workspace: Workspace, tmp_path: Path) -> None:
+    from atlas.errors import PolicyRefused
+    from atlas.privacy.access import Actor
+    from atlas.privacy.audit import verify_chain
+
+    f = write_csv(tmp_path / "good.csv", GOOD)
+    r = ingest_file(workspace, f, IngestOptions(country="HTI"))
+    with workspace.connect(read_only=True) as con:
+        actions = [a for (a,) in con.execute("SELECT action FROM audit_log ORDER BY seq").fetchall()]
+        assert "ingest" in actions and verify_chain(con, workspace.keys).ok
+    partner = Actor("ngo-user", frozenset({"partner"}), "NGO")
+    with pytest.raises(PolicyRefused):
+        ingest_file(workspace, f, IngestOptions(country="HTI", force=True), actor=partner)
+    with workspace.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM batches").fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'access.refused'").fetchone()[0] >= 1
+    assert r.committed

@@ -24,6 +24,10 @@ from atlas.ingest.readers import open_source
 from atlas.ingest.readers.source import Source
 from atlas.ingest.report import write_report
 from atlas.ingest.wide import melt, skip_rows
+from atlas.privacy.access import Actor, authorize
+from atlas.privacy.audit import log_event, sign_head
+from atlas.privacy.purposes import check_legal_basis, check_purposes
+from atlas.privacy.users import actor_for
 from atlas.store.fields import FIELDS_BY_KIND
 from atlas.store.workspace import Workspace
 from atlas.vocab.normalize import register_macros
@@ -130,13 +134,18 @@ def _source_col(value_sql: str) -> str:
     return value_sql.split("trim(s.")[1].split(")")[0]
 
 
-def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lambda _: None) -> IngestResult:
+def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lambda _: None,
+                actor: Actor | None = None) -> IngestResult:
     """Ingest one file as one batch; see the module docstring for the guarantees."""
     mapping = _mapping(opts)
+    check_legal_basis(mapping.legal_basis)
+    check_purposes(mapping.purposes)
     step("reading")
     source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row)
     today = datetime.now(UTC).date()
     with ws.connect() as con:
+        who = actor or actor_for(con, ws.settings.user)
+        authorize(who, "ingest", {"file": path.name}, con=con)
         register_macros(con)
         _register_privacy(con, ws)
         dup = _duplicate(con, source)
@@ -159,11 +168,15 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             if opts.dry_run or (opts.policy == "reject" and result.issues):
                 con.execute("ROLLBACK")
             else:
+                _log(con, ws, who.name, "ingest", result, source)
                 con.execute("COMMIT")
                 result.committed = True
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        if not result.committed:
+            _log(con, ws, who.name, "ingest.validate" if opts.dry_run else "ingest.refused", result, source)
+        sign_head(con, ws.keys)
     if opts.policy == "reject" and result.issues and not opts.dry_run:
         raise RejectedInput(
             f"{path.name}: {result.issue_count} problem(s) in {result.rows_quarantined} row(s); "
@@ -171,6 +184,15 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             issues=result.issues, detail={"report": str(result.report)},
         )
     return result
+
+
+def _log(con: duckdb.DuckDBPyConnection, ws: Workspace, actor: str, action: str, result: IngestResult,
+         source: Source) -> None:
+    """Every ingest, validation and refusal enters the audit trail (counts and hashes, never values)."""
+    log_event(con, actor, action, f"batch:{result.batch_id}" if result.committed or action == "ingest" else None,
+              None, {"file": source.path.name, "sha256": source.sha256, "rows_read": result.rows_read,
+                     "rows_stored": result.rows_stored, "rows_quarantined": result.rows_quarantined,
+                     "issues": result.issue_count}, keys=ws.keys)
 
 
 def _source_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:

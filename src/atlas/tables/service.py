@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from atlas.privacy.access import Actor, authorize
+from atlas.privacy.audit import log_event, sign_head
+from atlas.privacy.purposes import check_purpose
+from atlas.privacy.usage import record_usage_for_purpose
+from atlas.privacy.users import actor_for
 from atlas.protection.cube import Cube
 from atlas.protection.protect import protect
 from atlas.protection.protected import ProtectedTable
@@ -22,23 +27,24 @@ def cube_for(con, spec: TableSpec, purpose: str = "statistics") -> Cube:  # noqa
 
 
 def protected_tables(ws: Workspace, specs: Sequence[TableSpec], *, purpose: str = "statistics",
-                     actor: str | None = None) -> list[ProtectedTable]:
+                     actor: Actor | None = None) -> list[ProtectedTable]:
     """Protect several specs together as linked tables (they share suppression and audit)."""
+    check_purpose(purpose)
     with ws.connect() as con:
+        who = actor or actor_for(con, ws.settings.user)
+        authorize(who, "define_tables", {"tables": [s.name for s in specs], "purpose": purpose}, con=con)
         cubes = [cube_for(con, s, purpose) for s in specs]
         policy = specs[0].policy
         tables = protect(cubes, policy, names=[s.name for s in specs], title=specs[0].title,
                          measure=specs[0].measure.kind)
-        _log(con, actor or ws.settings.user, specs, purpose)
+        for s, t in zip(specs, tables, strict=True):
+            log_event(con, who.name, "table", s.name, purpose=purpose, keys=ws.keys,
+                      detail={"dimensions": [d.field for d in s.dimensions], "method": s.protection.method,
+                              "cells": len(t), "info_loss": t.info_loss})
+            if s.kind == "person":
+                record_usage_for_purpose(con, "table", s.name, purpose)
+        sign_head(con, ws.keys)
     return tables
-
-
-def _log(con, actor: str, specs: Sequence[TableSpec], purpose: str) -> None:  # noqa: ANN001
-    from atlas.privacy.audit import log_event
-
-    for s in specs:
-        log_event(con, actor, "table", s.name, purpose=purpose,
-                  detail={"dimensions": [d.field for d in s.dimensions], "method": s.protection.method})
 
 
 def write_table(table: ProtectedTable, fmt: str, out: Path) -> list[Path]:
