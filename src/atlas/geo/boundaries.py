@@ -147,4 +147,4 @@ def active_geometries(con: duckdb.DuckDBPyConnection, country: str, level: int) 
     df = con.execute("""SELECT a.pcode, a.name, a.parent, a.geometry FROM geo_areas a JOIN geo_sets s USING (set_id)
                         WHERE s.active AND a.country = ? AND a.level = ? ORDER BY a.pcode""",
                      [country.upper(), level]).df()
-    return gpd.GeoDataFrame(df.drop(columns="geometry"), geometry=gpd.GeoSeries.from_wkb(df["geometry"]), crs=4326)
+    return gpd.GeoDataFrame(df.drop(columns="geometry"), geometry=gpd.GeoSeries.from_wkb(df["geometry"].map(bytes)), crs=4326)
