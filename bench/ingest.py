@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -110,7 +109,7 @@ def main() -> None:
         target = args.out / "bare.duckdb"
         target.unlink(missing_ok=True)
         bare, n, bare_mem = child(BARE, str(noid), str(target))
-        mem_s, _, mem_mem = child(BARE, str(noid), ":memory:")
+        mem_s, _, _ = child(BARE, str(noid), ":memory:")
         line = {"rows": n, "bare_encrypted_s": bare, "bare_memory_s": mem_s, "bare_peak_gb": bare_mem}
         variants = {"with": full, "without": noid}
         for name, path in variants.items():
@@ -128,12 +127,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         n = r["rows"]
-        def cell(key: str) -> str:
-            s = r.get(f"atlas_{key}_ids_s")
-            return (f"{s:.1f} s ({n / s:,.0f} rows/s) | {r[f'atlas_{key}_ids_ratio']:.2f}× | "
-                    f"{r[f'atlas_{key}_ids_peak_gb']:.2f} GB") if s else "– | – | –"
         print(f"| {n:,} | {r['bare_encrypted_s']:.1f} s ({n / r['bare_encrypted_s']:,.0f} rows/s) | "
-              f"{r['bare_memory_s']:.1f} s | {cell('without')} | {cell('with')} |")
+              f"{r['bare_memory_s']:.1f} s | {_cell(r, 'without')} | {_cell(r, 'with')} |")
+
+
+def _cell(r: dict, key: str) -> str:
+    s, n = r.get(f"atlas_{key}_ids_s"), r["rows"]
+    return (f"{s:.1f} s ({n / s:,.0f} rows/s) | {r[f'atlas_{key}_ids_ratio']:.2f}× | "
+            f"{r[f'atlas_{key}_ids_peak_gb']:.2f} GB") if s else "– | – | –"
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def main() -> None:
     except typer.Abort:
         console.print("Aborted.")
         sys.exit(ExitCode.INTERNAL)
-    except Exception as exc:  # noqa: BLE001 - the single funnel for unexpected errors
+    except Exception as exc:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # Click's usage errors (vendored by Typer)
             exc.show()
             sys.exit(exc.exit_code)

@@ -21,7 +21,7 @@ def settings_for(home: Path | None = None) -> Settings:
     return Settings(home=home) if home is not None else Settings()
 
 
-def open_workspace(home: Path | None = None):  # noqa: ANN201 - avoids importing the store at CLI start
+def open_workspace(home: Path | None = None):
     from atlas.store.workspace import Workspace
 
     return Workspace.open(settings_for(home))

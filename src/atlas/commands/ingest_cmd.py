@@ -14,7 +14,7 @@ from atlas.commands.common import console, open_workspace
 Kind = Annotated[str, typer.Option(help="Record kind: person (microdata) or aggregate (partner counts).")]
 
 
-def _summary(result) -> None:  # noqa: ANN001 - IngestResult, imported lazily
+def _summary(result) -> None:
     verb = "Stored" if result.committed else "Would store"
     console.print(f"{verb} {result.rows_stored:,} of {result.rows_read:,} rows"
                   + (f" as batch {result.batch_id}" if result.committed else "")

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def table(
         spec: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Table spec(s), YAML or JSON; several are protected together as linked tables.")],
-        format: Annotated[str, typer.Option("--format", "-f", help="csv, json or xlsx (more formats come from the renderer registry).")] = "csv",  # noqa: A002
+        format: Annotated[str, typer.Option("--format", "-f", help="csv, json or xlsx (more formats come from the renderer registry).")] = "csv",
         out: Annotated[Path, typer.Option("--out", "-o", help="Output file, or a folder for several tables.")] = Path("."),
         purpose: Annotated[str, typer.Option(help="Purpose of this table; only records collected (and consented) for it are used.")] = "statistics",
         home: Annotated[Path | None, typer.Option(help="Workspace folder.")] = None,

@@ -74,7 +74,7 @@ def import_boundaries(con: duckdb.DuckDBPyConnection, path: Path, *, country: st
     country = country.upper()
     try:
         gdf = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; all mean "not a readable boundary file"
+    except Exception as exc:
         raise RejectedInput(f"{path} is not a readable boundary file ({type(exc).__name__}).",
                             issues=[Issue("unreadable-boundaries", str(exc)[:200], file=str(path))]) from exc
     if gdf.empty:

@@ -95,8 +95,8 @@ def retry(ws: Workspace, batch_id: int) -> object:
         for r, raw, fixed in rows:
             values = {**json.loads(raw), **(json.loads(fixed) if fixed else {})}
             values["_retry_pseudonym"] = values.get("_pseudonym")
-            for name in data:
-                data[name].append(r if name == ROW_COLUMN else values.get(name))
+            for name, column in data.items():
+                column.append(r if name == ROW_COLUMN else values.get(name))
         arrow = pa.table({k: pa.array(v, pa.int64() if k == ROW_COLUMN else pa.string()) for k, v in data.items()})
         con.register("retry_rows", arrow)
         con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM retry_rows")

@@ -19,7 +19,7 @@ from atlas.tables.margins import build_cube
 from atlas.tables.spec import TableSpec
 
 
-def cube_for(con, spec: TableSpec, purpose: str = "statistics") -> Cube:  # noqa: ANN001 - duckdb connection
+def cube_for(con, spec: TableSpec, purpose: str = "statistics") -> Cube:
     """The full cube (all margins) of `spec` from the records eligible for `purpose`."""
     finest = finest_counts(con, spec, purpose)
     hierarchies = {d.field: gazetteer(con) for d in spec.dimensions if d.field in AREA_FIELDS}
