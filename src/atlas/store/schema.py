@@ -7,6 +7,7 @@ from collections.abc import Callable
 import duckdb
 
 from atlas.privacy.schema import migrate as _v2_privacy
+from atlas.sharing.schema import migrate as _v3_sharing
 from atlas.store.fields import AGGREGATE_FIELDS, PERSON_FIELDS
 
 
@@ -58,6 +59,7 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (1, "foundation: batches, persons, aggregates, issues, quarantine, geography", _v1),
     (2, "privacy: vault, consent, retention, erasures, users, audit trail, incidents", _v2_privacy),
+    (3, "sharing: agreements, crisis activations, releases, special-run requests, schedule", _v3_sharing),
 ]
 
 
