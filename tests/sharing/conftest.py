@@ -1,0 +1,52 @@
+"""A Haiti workspace with a small generated population collected for statistics, consular work and emergencies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from atlas.store.workspace import Workspace
+
+# District (adm2) -> people; HT0113 is a small locality of 4 people (the differencing target).
+DISTRICTS = {"HT0111": 420, "HT0112": 300, "HT0113": 4, "HT0121": 260, "HT0921": 180}
+MAPPING = """kind: person
+source: "test register"
+legal_basis: public_task
+purposes: [statistics, consular_assistance, emergency_response, preparedness]
+"""
+
+
+def population_rows() -> dict[str, list[str]]:
+    """Deterministic records: sex and nationality cycle inside each district."""
+    rows: dict[str, list[str]] = {"record_id": [], "sex": [], "age": [], "nationality": [], "district": []}
+    i = 0
+    for district, n in DISTRICTS.items():
+        for j in range(n):
+            rows["record_id"].append(str(i))
+            rows["sex"].append("F" if j % 2 else "M")
+            rows["age"].append(str(18 + (i * 7) % 60))
+            rows["nationality"].append(("VEN", "DOM", "CUB")[j % 3])
+            rows["district"].append(district)
+            i += 1
+    return rows
+
+
+def ingest_population(ws: Workspace, folder: Path, rows: dict[str, list[str]] | None = None) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from atlas.ingest.pipeline import IngestOptions, ingest_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = folder / "people.csv"
+    pacsv.write_csv(pa.table(rows or population_rows()), data)
+    mapping = folder / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    ingest_file(ws, data, IngestOptions(country="HTI", mapping=mapping))
+
+
+@pytest.fixture
+def populated(workspace: Workspace, tmp_path: Path) -> Workspace:
+    ingest_population(workspace, tmp_path / "src")
+    return workspace
