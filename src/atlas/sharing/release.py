@@ -78,8 +78,9 @@ def _next_version(con: duckdb.DuckDBPyConnection, agreement: str) -> int:
 
 
 def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement, specs: list[TableSpec],
-            purpose: str, actor: Actor, *, kind: str, now: datetime, request_id: int | None = None) -> Release:
-    """Protect, write, describe, fingerprint and sign one release for every recipient of `agreement`."""
+            purpose: str, actor: Actor, *, kind: str, now: datetime, request_id: int | None = None,
+            recipients: list[str] | None = None) -> Release:
+    """Protect, write, describe, fingerprint and sign one release for each recipient (default: all parties)."""
     check_purpose(purpose)
     specs = [with_floor(agreement, s) for s in specs]
     version = _next_version(con, agreement.name)
@@ -91,7 +92,7 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
     state = data_state(con)
     cubes = [cube_for(con, s, purpose) for s in specs]
     pops = [population(s, state, purpose) for s in specs]
-    recipients = agreement.parties.recipients
+    recipients = recipients or agreement.parties.recipients
     packages: dict[str, Path] = {}
     suppressed = 0
     try:
