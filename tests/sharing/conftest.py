@@ -50,3 +50,25 @@ def ingest_population(ws: Workspace, folder: Path, rows: dict[str, list[str]] | 
 def populated(workspace: Workspace, tmp_path: Path) -> Workspace:
     ingest_population(workspace, tmp_path / "src")
     return workspace
+
+
+def agreement_data(**over: object) -> dict:
+    """A valid agreement between the statistics office and the Venezuelan consulate; override any clause."""
+    data: dict = {
+        "name": "ins-consulate-ven",
+        "title": "Venezuelan nationals by department",
+        "parties": {"provider": "INS", "recipients": ["consulate-VEN"]},
+        "tables": [{"name": "by_dept_sex", "dimensions": [{"field": "area", "level": "adm1"}, {"field": "sex"}]},
+                   {"name": "by_nat_sex", "dimensions": [{"field": "nationality"}, {"field": "sex"}]}],
+        "dimensions": ["area", "adm2", "sex", "nationality", "age"],
+        "finest_geography": "adm1",
+        "disclosure": {"method": "suppression", "min_count": 10},
+        "formats": ["csv", "json"],
+        "cadence": "monthly on day 1",
+        "purposes": ["consular_assistance", "statistics"],
+        "special_runs": {"allowed": True, "max_cells": 500, "max_per_month": 5, "approval_required": False},
+        "start": "2026-01-01",
+        "expiry": "2027-01-01",
+    }
+    data.update(over)
+    return data

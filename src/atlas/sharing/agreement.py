@@ -136,7 +136,10 @@ class Agreement(_Strict):
     @classmethod
     def _cadence_ok(cls, v: str | None) -> str | None:
         if v is not None:
-            parse_cadence(v)
+            try:
+                parse_cadence(v)
+            except RejectedInput as exc:
+                raise ValueError(exc.message) from None
         return v
 
     @model_validator(mode="after")

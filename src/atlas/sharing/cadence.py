@@ -54,7 +54,7 @@ def _field(part: str, lo: int, hi: int, text: str) -> frozenset[int]:
 
 
 def parse_cadence(text: str) -> Cadence:
-    """Parse a cadence; raises RejectedInput saying what is accepted."""
+    """Parse a cadence; in cron, a day of month and a weekday must both match (stricter than Vixie cron)."""
     t = text.strip().lower()
     every = {"months": frozenset(range(1, 13)), "weekdays": frozenset(range(7)), "days": frozenset(range(1, 32))}
     if m := _MONTHLY.match(t):

@@ -1,0 +1,1 @@
+"""Tests of atlas.sharing."""
