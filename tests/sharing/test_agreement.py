@@ -12,13 +12,14 @@ from atlas.errors import PolicyRefused, RejectedInput
 from atlas.sharing.agreement import check_request, parse_agreement, render_markdown, spec_geography
 from atlas.sharing.cadence import parse_cadence, slots
 from atlas.tables.spec import parse_spec
+
 from .conftest import agreement_data
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 
 
 def _spec(**over: object):
-    data = {"name": "t", "dimensions": [{"field": "area", "level": "adm1"}, {"field": "sex"}]}
+    data: dict[str, object] = {"name": "t", "dimensions": [{"field": "area", "level": "adm1"}, {"field": "sex"}]}
     data.update(over)
     return parse_spec(data)
 

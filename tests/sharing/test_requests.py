@@ -21,7 +21,7 @@ from .conftest import agreement_data
 SEX_BY_DEPT = {"name": "sex_by_dept", "dimensions": [{"field": "area", "level": "adm1"}, {"field": "sex"}]}
 
 
-def _setup(ws: Workspace, **over: object):  # noqa: ANN202 - (steward, second steward, partner)
+def _setup(ws: Workspace, **over: object):
     with ws.connect() as con:
         add_user(con, actor_for(con, "ana"), "ana", role="steward")
         ana = actor_for(con, "ana")

@@ -49,9 +49,9 @@ def test_failed_runs_are_retried_then_reported(populated: Workspace) -> None:
     [run] = report.failed
     assert run.attempts == 2 and "never overwritten" in (run.error or "")
     with populated.connect(read_only=True) as con:
-        failures = con.execute("SELECT count(*) FROM schedule_runs WHERE status = 'failed'").fetchone()[0]
-        logged = con.execute("SELECT count(*) FROM audit_log WHERE action = 'scheduler.failed'").fetchone()[0]
-    assert failures == 2 and logged == 2
+        failures = con.execute("SELECT count(*) FROM schedule_runs WHERE status = 'failed'").fetchone()
+        logged = con.execute("SELECT count(*) FROM audit_log WHERE action = 'scheduler.failed'").fetchone()
+    assert failures == (2,) and logged == (2,)
     blocker.rmdir()
     again = run_due(populated, now=now)
     assert again.runs[0].status == "released" and again.runs[0].attempts == 3

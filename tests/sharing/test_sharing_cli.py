@@ -20,7 +20,7 @@ for mod, name in ((agreement, "agreement"), (release, "release"), (request, "req
 runner = CliRunner()
 
 
-def _run(*args: str):  # noqa: ANN202 - click Result
+def _run(*args: str):
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 

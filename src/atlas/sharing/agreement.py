@@ -42,9 +42,9 @@ class DisclosureFloor(_Strict):
     """The weakest protection any table under the agreement may have."""
 
     method: Literal["suppression", "cell_key", "rounding", "dp"] = "suppression"
-    min_count: int = Field(10, ge=1)
-    interval_lower_pct: float = Field(0.0, ge=0)
-    interval_upper_pct: float = Field(0.0, ge=0)
+    min_count: int = Field(default=10, ge=1)
+    interval_lower_pct: float = Field(default=0.0, ge=0)
+    interval_upper_pct: float = Field(default=0.0, ge=0)
 
 
 class Crisis(_Strict):
@@ -56,7 +56,7 @@ class Crisis(_Strict):
     dimensions: list[str] = Field(default_factory=list)
     finest_geography: Literal["adm0", "adm1", "adm2"] | None = None
     purposes: list[str] = Field(default_factory=list)
-    max_days: int = Field(30, ge=1, le=366)
+    max_days: int = Field(default=30, ge=1, le=366)
 
 
 class Circumstances(_Strict):
@@ -66,8 +66,8 @@ class Circumstances(_Strict):
 
 class SpecialRuns(_Strict):
     allowed: bool = False
-    max_cells: int = Field(5000, ge=1)
-    max_per_month: int = Field(4, ge=0)
+    max_cells: int = Field(default=5000, ge=1)
+    max_per_month: int = Field(default=4, ge=0)
     approval_required: bool = True
     approvers: list[str] = Field(default_factory=lambda: ["steward"])
 
@@ -78,7 +78,7 @@ class OnwardTransfer(_Strict):
 
 
 class Retention(_Strict):
-    days: int = Field(365, ge=1)
+    days: int = Field(default=365, ge=1)
     then: Literal["delete", "return", "archive"] = "delete"
 
 
@@ -347,17 +347,17 @@ def render_markdown(a: Agreement) -> str:
         f"- **Dimensions allowed:** {', '.join(a.dimensions)}",
         f"- **Finest geography:** {a.finest_geography}",
         *(f"- **Categories of {k}:** {', '.join(v)}" for k, v in a.categories.items()),
-        f"- **Disclosure control (floor):** {a.disclosure.method}, minimum count {a.disclosure.min_count}, "
-        f"protection interval -{a.disclosure.interval_lower_pct}% / +{a.disclosure.interval_upper_pct}%",
+        (f"- **Disclosure control (floor):** {a.disclosure.method}, minimum count {a.disclosure.min_count}, "
+         f"protection interval -{a.disclosure.interval_lower_pct}% / +{a.disclosure.interval_upper_pct}%"),
         f"- **Formats:** {', '.join(a.formats)}",
         f"- **Update cadence:** {a.cadence or 'on demand only'}",
         f"- **Routine sharing:** {'yes' if a.circumstances.routine else 'no (crisis only)'}",
-        f"- **Special data runs:** " + (
+        "- **Special data runs:** " + (
             f"allowed, at most {runs.max_cells} cells and {runs.max_per_month} per month; "
             + (f"approval by {', '.join(runs.approvers)}" if runs.approval_required else "no approval needed")
             if runs.allowed else "not allowed"),
-        f"- **Onward transfer:** {'allowed' if a.onward_transfer.allowed else 'not allowed'}. "
-        f"{a.onward_transfer.conditions}",
+        (f"- **Onward transfer:** {'allowed' if a.onward_transfer.allowed else 'not allowed'}. "
+         f"{a.onward_transfer.conditions}"),
         f"- **Retention by the recipient:** {a.retention.days} days, then {a.retention.then}",
         *([f"- **Licence:** {a.licence}"] if a.licence else []),
         "", "## Tables", "",
@@ -368,8 +368,8 @@ def render_markdown(a: Agreement) -> str:
         lines += ["", "## Crisis activation", "",
                   f"- **Who may activate:** {', '.join(crisis.may_activate)}",
                   f"- **Trigger:** {crisis.trigger}",
-                  f"- **Unlocks:** tables {', '.join(t.name for t in crisis.tables) or 'none'}; dimensions "
-                  f"{', '.join(crisis.dimensions) or 'none'}; geography {crisis.finest_geography or 'unchanged'}",
+                  (f"- **Unlocks:** tables {', '.join(t.name for t in crisis.tables) or 'none'}; dimensions "
+                   f"{', '.join(crisis.dimensions) or 'none'}; geography {crisis.finest_geography or 'unchanged'}"),
                   f"- **Ends automatically** after {crisis.max_days} days"]
         if a.crisis_state:
             s = a.crisis_state

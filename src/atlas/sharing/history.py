@@ -83,10 +83,6 @@ def _at_totals(cells: pd.DataFrame, keep: list[str], extra: list[str]) -> pd.Dat
     return cells.loc[mask, [*keep, "value", "flag"]]
 
 
-def published_values(table: ProtectedTable) -> pd.DataFrame:
-    return table.cells
-
-
 def differencing_conflicts(new: pd.DataFrame, new_dims: list[str], old: pd.DataFrame, old_dims: list[str],
                            min_count: int) -> pd.DataFrame:
     """Cells published in both whose difference is a small group (0 < |new - old| < min_count)."""

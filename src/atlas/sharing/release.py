@@ -31,7 +31,7 @@ from atlas.store.workspace import Workspace
 from atlas.tables.service import cube_for, write_table
 from atlas.tables.spec import TableSpec
 
-__all__ = ["Release", "produce", "run_release", "verify_release", "VerifyResult"]
+__all__ = ["Release", "VerifyResult", "produce", "run_release", "verify_release"]
 
 
 @dataclass(frozen=True)
@@ -260,13 +260,13 @@ def _changes(tables: list[ProtectedTable], previous: tuple[str, Path] | None, re
         m = new.merge(old[[*dims, "value", "flag"]].astype(str), on=dims, how="outer", suffixes=("", "_before"),
                       indicator=True)
         changed = m[(m["_merge"] != "both") | (m["value"] != m["value_before"]) | (m["flag"] != m["flag_before"])]
-        out[t.name] = {"cells_changed": int(len(changed)), "cells_added": int((m["_merge"] == "left_only").sum()),
+        out[t.name] = {"cells_changed": len(changed), "cells_added": int((m["_merge"] == "left_only").sum()),
                        "cells_removed": int((m["_merge"] == "right_only").sum()),
                        "sample": json.loads(changed.drop(columns="_merge").head(200).to_json(orient="records"))}
     return {"release_id": release_id, "previous": prev_id, "tables": out}
 
 
-def _json_cells(path: Path):  # noqa: ANN202 - pandas frame
+def _json_cells(path: Path):
     import pandas as pd
 
     doc = json.loads(path.read_text(encoding="utf-8"))

@@ -46,7 +46,7 @@ def _last_done(ws: Workspace, a: Agreement) -> datetime:
     return datetime.combine(a.start, time(0), UTC) - _epsilon()
 
 
-def _epsilon():  # noqa: ANN202 - timedelta
+def _epsilon():
     from datetime import timedelta
 
     return timedelta(seconds=1)
