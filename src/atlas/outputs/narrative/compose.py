@@ -51,6 +51,7 @@ class Narrative:
     lang: str
     sentences: list[str] = field(default_factory=list)
     stated: list[Stated] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -133,6 +134,7 @@ class Writer:
 
     def say(self, key: str, **kw: object) -> None:
         self.out.sentences.append(SENTENCES[self.lang][key].format(**kw))
+        self.out.templates.append(key)
 
 
 def narrative(table: ProtectedTable, lang: str = "en", *, place: str = TOTAL, period: dt.date | None = None,
