@@ -88,7 +88,9 @@ def _intervals(counts: list[float], pcts: list[float]) -> list[tuple[float, floa
     differences of counts, and each share (rounding undone) of the place total, which every narrative
     states first and every percentage refers to ("of them")."""
     def span(x: float) -> tuple[float, float]:
-        unit = 10 ** max(0, len(str(int(x))) - 3) if x >= 1000 else 0
+        digits = str(int(x))
+        zeros = len(digits) - len(digits.rstrip("0"))
+        unit = 10 ** min(zeros, max(0, len(digits) - 3)) if x >= 1000 and zeros else 0
         return x - unit / 2, x + unit / 2
     spans = [span(c) for c in counts]
     out = list(spans)
