@@ -170,10 +170,10 @@ def test_every_template_is_exercised_in_every_language(case: Case, rounded: Case
 def test_checker_catches_remainders(case: Case) -> None:
     """The leak checker itself: 'all but N' and a complement of a published total must fail."""
     t = case.truth.set_index(case.table.dim_names)
-    total = float(t.loc[("R1", TOTAL, TOTAL, TOTAL), "value"])
-    hv = float(t.loc[("d3", TOTAL, TOTAL, TOTAL), "value"])
-    assert t.loc[("d3", TOTAL, TOTAL, TOTAL), "flag"] in (PRIMARY, SECONDARY)
-    hidden = _hidden(case, "R1")
+    total = float(t.loc[("R2", TOTAL, TOTAL, TOTAL), "value"])
+    hv = float(t.loc[("d6", TOTAL, TOTAL, TOTAL), "value"])
+    assert t.loc[("d6", TOTAL, TOTAL, TOTAL), "flag"] in (PRIMARY, SECONDARY)
+    hidden = _hidden(case, "R2")
     assert leaks(f"{int(total):,} people; all but {int(hv)} live in three districts.", "en", hidden, 10)
     assert leaks(f"{int(total):,} people, {int(total - hv):,} of them in three districts.", "en", hidden, 10)
 
