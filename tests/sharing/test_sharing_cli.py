@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import typer
 import yaml
 from typer.testing import CliRunner
@@ -18,6 +19,13 @@ app = typer.Typer()
 for mod, name in ((agreement, "agreement"), (release, "release"), (request, "request"), (scheduler, "scheduler")):
     app.add_typer(mod.app, name=name)
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atlas.commands.common import console
+
+    monkeypatch.setattr(console, "width", 200)
 
 
 def _run(*args: str):
