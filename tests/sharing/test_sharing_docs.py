@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "sharing.md"
 
 
 def test_worked_agreement_is_valid_and_names_three_parties() -> None:
-    block = re.search(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    block = re.search(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
     assert block is not None
     a = parse_agreement(yaml.safe_load(block.group(1)))
     assert a.parties.provider == "host-statistics-office"
@@ -22,12 +22,12 @@ def test_worked_agreement_is_valid_and_names_three_parties() -> None:
     assert "Crisis activation" in render_markdown(a)
 
 
-def test_worked_agreement_releases_to_both_recipients(populated) -> None:  # noqa: ANN001 - fixture
+def test_worked_agreement_releases_to_both_recipients(populated) -> None:
     from atlas.privacy.users import actor_for
     from atlas.sharing.catalog import add_agreement
     from atlas.sharing.release import run_release, verify_release
 
-    block = re.search(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    block = re.search(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
     assert block is not None
     a = parse_agreement(yaml.safe_load(block.group(1)))
     with populated.connect() as con:
