@@ -46,5 +46,5 @@ def haiti_table(con, dims: tuple[str, ...] = ("area", "sex"), level: str = "adm2
                                               "DOM": "Dominican Republic", "CUB": "Cuba", "USA": "United States"}),
     }
     cube = compute_margins(fin, [make[d]() for d in dims])
-    return protect(cube, policy or DisclosurePolicy(min_count=10, group=None), names=name,
+    return protect(cube, policy or DisclosurePolicy(min_count=10, group=None, secondary="fast"), names=name,
                    title="Migrants by commune (generated figures)")
