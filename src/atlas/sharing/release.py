@@ -94,14 +94,14 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
     pops = [population(s, state, purpose) for s in specs]
     recipients = recipients or agreement.parties.recipients
     packages: dict[str, Path] = {}
-    suppressed = 0
+    earlier = _held_by_any(con, recipients)
+    tables = _protect(specs, cubes, pops, earlier)
+    suppressed = sum(int(t.cells["flag"].isin(["p", "s"]).sum()) for t in tables)
+    rows: list[tuple[str, Path, str, dict[str, str]]] = []
     try:
         for recipient in recipients:
             folder = root / recipient if len(recipients) > 1 else root
             folder.mkdir(parents=True)
-            earlier = held_by(con, recipient)
-            tables = _protect(specs, cubes, pops, earlier)
-            suppressed += sum(int((t.cells["flag"].isin(["p", "s"])).sum()) for t in tables)
             marks = _write(folder, tables, agreement, recipient, ws)
             previous = _previous(con, agreement.name, recipient)
             write_json(folder / "disclosure_report.json", _disclosure(tables, specs, earlier))
@@ -111,17 +111,24 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
             header = {"release_id": release_id, "agreement": agreement.name,
                       "agreement_version": agreement.version, "recipient": recipient, "kind": kind,
                       "created_at": now.isoformat()}
-            digest = seal(folder, ws.keys, header, marks)
-            for s, cube, t, pop in zip(specs, cubes, tables, pops, strict=True):
-                remember(con, release_id, recipient, cube, t, pop)
-            for rel, mark in marks.items():
-                record_fingerprint(con, release_id, rel, recipient, _rows(folder / rel), mark)
-            con.execute("INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
-                        [f"{release_id}/{recipient}" if len(recipients) > 1 else release_id, agreement.name,
-                         agreement.version, version, kind, recipient, purpose, str(folder), digest, actor.name,
-                         request_id])
+            rows.append((recipient, folder, seal(folder, ws.keys, header, marks), marks))
             packages[recipient] = folder
-            record_usage_for_purpose(con, "release", release_id, purpose, recipient=recipient)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for recipient, folder, digest, marks in rows:
+                for cube, t, pop in zip(cubes, tables, pops, strict=True):
+                    remember(con, release_id, recipient, cube, t, pop)
+                for rel, mark in marks.items():
+                    record_fingerprint(con, release_id, rel, recipient, _rows(folder / rel), mark)
+                con.execute("INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
+                            [f"{release_id}/{recipient}" if len(recipients) > 1 else release_id, agreement.name,
+                             agreement.version, version, kind, recipient, purpose, str(folder), digest,
+                             actor.name, request_id])
+                record_usage_for_purpose(con, "release", release_id, purpose, recipient=recipient)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     except BaseException:
         _discard(root)
         raise
@@ -130,6 +137,16 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
                "request_id": request_id}, keys=ws.keys)
     return Release(release_id, agreement.name, version, kind, purpose, root, list(recipients),
                    [s.name for s in specs], packages, suppressed)
+
+
+def _held_by_any(con: duckdb.DuckDBPyConnection, recipients: list[str]) -> list[Held]:
+    """Everything any of the recipients holds: they get one suppression pattern, so pooling their copies
+    reveals nothing that one copy does not."""
+    seen: dict[tuple[str, str], Held] = {}
+    for r in recipients:
+        for h in held_by(con, r):
+            seen.setdefault((h.release_id, h.name), h)
+    return list(seen.values())
 
 
 def _discard(root: Path) -> None:
