@@ -106,14 +106,15 @@ def _select_sql(plan: Plan, kind: str, batch_id: int, keep: list[str],
              {'s._pseudonym AS _pseudonym,' if person else ''}
              true AS _one
       FROM ({layer1}) s"""
-    prefix = f"{batch_id}, _row"
+    prefix = f"{batch_id} AS batch_id, _row AS source_row"
     if person:
-        prefix += (f", {pseud}, _adm1, _adm2, "
-                   f"CAST(('0x' || substr({pseud}, 50, 13)) AS UBIGINT) / 4503599627370496.0")
+        prefix += (f", {pseud} AS pseudonym, _adm1 AS adm1, _adm2 AS adm2, "
+                   f"CAST(('0x' || substr({pseud}, 50, 13)) AS UBIGINT) / 4503599627370496.0 AS record_key")
     else:
-        prefix += ", _adm1, _adm2"
-    tail = (f", CASE WHEN {any_bad} THEN list_filter([{issue_list}], x -> x IS NOT NULL) END"
-            f", CASE WHEN {any_bad} THEN to_json({{{raw}}}) END") if checks else ", NULL, NULL"
+        prefix += ", _adm1 AS adm1, _adm2 AS adm2"
+    tail = (f", CASE WHEN {any_bad} THEN list_filter([{issue_list}], x -> x IS NOT NULL) END AS _issues"
+            f", CASE WHEN {any_bad} THEN to_json({{{raw}}}) END AS _raw") if checks else (
+        ", CAST(NULL AS VARCHAR[]) AS _issues, CAST(NULL AS JSON) AS _raw")
     keep_rows = f" WHERE {erased_filter}" if erased_filter and person else ""
     return f"SELECT {prefix}, {', '.join(f.name for f in fields)}{tail} FROM ({inner}){keep_rows}"
 
@@ -186,6 +187,25 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
     return result
 
 
+def _flag_repeated_ids(con: duckdb.DuckDBPyConnection, assigns: list[Assignment]) -> None:
+    """A record id used twice in one file: the second and later rows are quarantined, so nobody is counted
+    twice. Found by a parallel aggregate on the staged pseudonyms; the source is re-read only for those rows."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE atlas_repeats AS
+        SELECT source_row FROM (SELECT source_row, row_number() OVER (PARTITION BY record_id ORDER BY source_row) AS k
+                                FROM atlas_stage WHERE record_id IN (
+                                    SELECT record_id FROM atlas_stage WHERE record_id IS NOT NULL
+                                    GROUP BY record_id HAVING count(*) > 1)) WHERE k > 1""")
+    if not con.execute("SELECT count(*) FROM atlas_repeats").fetchone()[0]:  # type: ignore[index]
+        return
+    col = next(a.column.name for a in assigns if a.field == "record_id")
+    keep = [a.column.name for a in assigns if not a.identifier]
+    raw = ", ".join(f"'{c}': s.{c}" for c in keep)
+    con.execute(f"""UPDATE atlas_stage SET _issues = list_append(coalesce(atlas_stage._issues, []), '{col}|duplicate-record-id'),
+                        _raw = coalesce(atlas_stage._raw, to_json(struct_insert({{{raw}}}, _pseudonym := atlas_stage.pseudonym)))
+                    FROM src s WHERE s._row = atlas_stage.source_row
+                      AND atlas_stage.source_row IN (SELECT source_row FROM atlas_repeats)""")
+
+
 def _log(con: duckdb.DuckDBPyConnection, ws: Workspace, actor: str, action: str, result: IngestResult,
          source: Source) -> None:
     """Every ingest, validation and refusal enters the audit trail (counts and hashes, never values)."""
@@ -242,6 +262,8 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     # Staged: the numbered scan is order-preserving (one thread); materialising it first lets the
     # insert into the encrypted table run in parallel, several times faster than one streamed statement.
     con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_stage AS {sql}")
+    if mapping.kind == "person" and "record_id" in plan.columns:
+        _flag_repeated_ids(con, assigns)
     con.execute(f"INSERT INTO {table} SELECT * FROM atlas_stage")
     con.execute("DROP TABLE atlas_stage")
     step("quarantining rejected rows")

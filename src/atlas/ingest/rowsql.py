@@ -118,13 +118,9 @@ def text(fld: Field, a: Assignment) -> Column:
 
 
 def record_id(fld: Field, a: Assignment) -> Column:
-    """The source's record id: stored as the person's pseudonym; a repeated id in one file is an error
-    (the second and later occurrences are quarantined, so a person is never counted twice)."""
+    """The source's record id, stored as the person's pseudonym (repeats are caught after staging)."""
     c = a.column.name
-    dup = (f"(nullif(trim(s.{c}), '') IS NOT NULL AND "
-           f"row_number() OVER (PARTITION BY trim(s.{c}) ORDER BY s._row) > 1)")
-    return Column(fld, f"CASE WHEN nullif(trim(s.{c}), '') IS NOT NULL THEN s._pseudonym END", [],
-                  [(f"s.dup_{c}", "duplicate-record-id", c)], {f"dup_{c}": dup})
+    return Column(fld, f"CASE WHEN nullif(trim(s.{c}), '') IS NOT NULL THEN s._pseudonym END")
 
 
 def identifier(fld: Field, a: Assignment) -> Column:
