@@ -16,8 +16,9 @@ BANDS = [0, 5, 12, 18, 25, 35, 45, 60, 75]
 NATIONS = ["VEN", "COL", "DOM", "CUB", "USA"]
 
 
-def haiti_finest(con, seed: int = 3, small_every: int = 9) -> pd.DataFrame:
-    """Counts per commune x sex x age band x nationality; every `small_every`-th commune is tiny."""
+def haiti_finest(con, seed: int = 3, small_every: int = 9, tiny_adm1: str = "HT09") -> pd.DataFrame:
+    """Counts per commune x sex x age band x nationality; every `small_every`-th commune and the
+    communes of `tiny_adm1` are tiny (so both levels have suppressed areas)."""
     g = gazetteer(con)
     communes = g.loc[g["level"] == "adm2", "code"].astype(str).to_numpy()
     rng = np.random.default_rng(seed)
@@ -27,6 +28,8 @@ def haiti_finest(con, seed: int = 3, small_every: int = 9) -> pd.DataFrame:
     size = rng.integers(0, 9, len(grid)) * np.where(grid["nationality"] == "VEN", 3, 1)
     tiny = np.isin(grid["area"], communes[::small_every])
     grid["n"] = np.where(tiny, (rng.random(len(grid)) < 0.01).astype(int), size)
+    few = grid["area"].str.startswith(tiny_adm1)
+    grid.loc[few, "n"] = (rng.random(int(few.sum())) < 0.03).astype(int)
     return grid
 
 
