@@ -34,11 +34,15 @@ def _builtins() -> None:
     if _RENDERERS:
         return
     from atlas.outputs.csvfile import CsvRenderer
+    from atlas.outputs.datapackage import DataPackageRenderer
+    from atlas.outputs.hxl import HxlRenderer
     from atlas.outputs.jsonfile import JsonRenderer
+    from atlas.outputs.sdmx import SdmxCsvRenderer
     from atlas.outputs.structure import StructureRenderer
     from atlas.outputs.xlsxfile import XlsxRenderer
 
-    for r in (CsvRenderer(), JsonRenderer(), XlsxRenderer(), StructureRenderer()):
+    for r in (CsvRenderer(), JsonRenderer(), XlsxRenderer(), StructureRenderer(), HxlRenderer(), SdmxCsvRenderer(),
+              DataPackageRenderer()):
         _RENDERERS.setdefault(r.name, r)
 
 
