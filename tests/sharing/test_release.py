@@ -141,3 +141,16 @@ def test_partner_cannot_run_releases(populated: Workspace) -> None:
     with pytest.raises(PolicyRefused) as exc:
         run_release(populated, name, pia)
     assert exc.value.clause == "access:approve_sharing"
+
+
+def test_standard_formats_in_a_release_pass_their_validators(populated: Workspace) -> None:
+    hxl = pytest.importorskip("hxl")
+    frictionless = pytest.importorskip("frictionless")
+    sdmx_io = pytest.importorskip("pysdmx.io")
+    r = run_release(populated, _add(populated, formats=["csv", "hxl", "sdmx", "datapackage"]))
+    assert verify_release(r.path).ok
+    hxl_rows = list(hxl.data(str(r.path / "by_dept_sex.hxl.csv"), hxl.InputOptions(allow_local=True)))
+    assert len(hxl_rows) == len(_rows(r.path / "by_dept_sex.csv")) - 1
+    assert frictionless.validate(str(r.path / "by_nat_sex.datapackage.json")).valid
+    assert len(sdmx_io.read_sdmx(str(r.path / "by_dept_sex.sdmx.csv")).data[0].data) == len(hxl_rows)
+    assert _rows(r.path / "by_dept_sex.hxl.csv")[1][0] == "#loc+code"

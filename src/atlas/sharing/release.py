@@ -184,7 +184,7 @@ def _write(folder: Path, tables: list[ProtectedTable], agreement: Agreement, rec
     for t in tables:
         for fmt in agreement.formats:
             for p in write_table(t, fmt, folder):
-                if secret is not None and p.suffix == ".csv" and not p.name.endswith(".structure.csv"):
+                if secret is not None and p.name == f"{t.name}.csv":
                     _fingerprint_csv(p, secret)
                     marks[p.relative_to(folder).as_posix()] = manifest_mark(secret, sha256_file(p))
     return marks
