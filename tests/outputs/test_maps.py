@@ -84,6 +84,7 @@ def test_registered_renderer_with_geometry_source(haiti, tmp_path: Path) -> None
     from atlas.outputs import registry
 
     table, geoms = haiti
+    assert {"map-svg", "map-png", "pyramid-svg", "narrative-html"} <= set(registry.formats())
     registry.register(MapRenderer("svg", geometry=lambda _t: geoms[1]), replace=True)
     try:
         out = render(table, "map-svg", tmp_path)

@@ -42,8 +42,18 @@ def _builtins() -> None:
     from atlas.outputs.xlsxfile import XlsxRenderer
 
     for r in (CsvRenderer(), JsonRenderer(), XlsxRenderer(), StructureRenderer(), HxlRenderer(), SdmxCsvRenderer(),
-              DataPackageRenderer()):
+              DataPackageRenderer(), *_visual()):
         _RENDERERS.setdefault(r.name, r)
+
+
+def _visual() -> list[Renderer]:
+    """Maps, charts and narratives (geometries for maps come from the active workspace)."""
+    from atlas.outputs.brief import NarrativeRenderer
+    from atlas.outputs.charts import ChartRenderer
+    from atlas.outputs.maps import MapRenderer
+
+    return [MapRenderer("svg"), MapRenderer("png"), ChartRenderer("pyramid", "svg"), ChartRenderer("pyramid", "png"),
+            ChartRenderer("nationality-bars", "svg"), ChartRenderer("nationality-bars", "png"), NarrativeRenderer()]
 
 
 def formats() -> list[str]:
