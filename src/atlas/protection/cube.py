@@ -8,6 +8,7 @@ cell(c) = sum of cell(child) over the children of c.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -53,8 +54,24 @@ class Dimension:
         return depth
 
 
+class DimensionLookup:
+    """Dimensions by name, shared by `Cube` and `ProtectedTable`."""
+
+    dimensions: Sequence[Dimension]
+
+    @property
+    def dim_names(self) -> list[str]:
+        return [d.name for d in self.dimensions]
+
+    def dimension(self, name: str) -> Dimension:
+        for d in self.dimensions:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+
 @dataclass
-class Cube:
+class Cube(DimensionLookup):
     """All cells of a table: one column per dimension (codes), `value`, and `n` (contributing records).
 
     Optional columns used by magnitude rules: `top1`, `top2` (largest contributions to the cell).
@@ -68,13 +85,3 @@ class Cube:
     def zeros_omitted(self) -> bool:
         """True for a sparse cube (see tables/margins.py): combinations not listed are zeros."""
         return bool(self.cells.attrs.get("zeros_omitted", False))
-
-    @property
-    def dim_names(self) -> list[str]:
-        return [d.name for d in self.dimensions]
-
-    def dimension(self, name: str) -> Dimension:
-        for d in self.dimensions:
-            if d.name == name:
-                return d
-        raise KeyError(name)

@@ -7,14 +7,14 @@ from typing import Any
 
 import pandas as pd
 
-from atlas.protection.cube import Dimension
+from atlas.protection.cube import Dimension, DimensionLookup
 from atlas.protection.policy import DisclosurePolicy
 
 _BUILD_TOKEN = object()
 
 
 @dataclass(frozen=True, eq=False)
-class ProtectedTable:
+class ProtectedTable(DimensionLookup):
     """Protected cells (`value` is missing where suppressed, `flag` per the output contract) with metadata.
 
     Holds no true value of a suppressed cell: the audit keeps only the attacker's bounds. `info_loss` is
@@ -44,16 +44,6 @@ class ProtectedTable:
     def cells(self) -> pd.DataFrame:
         """A copy of the published cells: one column per dimension, `value`, `flag`."""
         return self._cells.copy()
-
-    @property
-    def dim_names(self) -> list[str]:
-        return [d.name for d in self.dimensions]
-
-    def dimension(self, name: str) -> Dimension:
-        for d in self.dimensions:
-            if d.name == name:
-                return d
-        raise KeyError(name)
 
     def __len__(self) -> int:
         return len(self._cells)
