@@ -154,3 +154,13 @@ def test_standard_formats_in_a_release_pass_their_validators(populated: Workspac
     assert frictionless.validate(str(r.path / "by_nat_sex.datapackage.json")).valid
     assert len(sdmx_io.read_sdmx(str(r.path / "by_dept_sex.sdmx.csv")).data[0].data) == len(hxl_rows)
     assert _rows(r.path / "by_dept_sex.hxl.csv")[1][0] == "#loc+code"
+
+
+def test_geojson_in_a_release_uses_the_workspace_boundaries(populated: Workspace) -> None:
+    import geopandas as gpd
+
+    r = run_release(populated, _add(populated, formats=["csv", "geojson"]))
+    assert verify_release(r.path).ok
+    frame = gpd.read_file(r.path / "by_dept_sex.geojson")
+    assert set(frame["pcode"]) >= {"HT01", "HT09"} and "value_female" in frame.columns
+    assert not (r.path / "by_nat_sex.geojson").exists()

@@ -35,6 +35,7 @@ def _builtins() -> None:
         return
     from atlas.outputs.csvfile import CsvRenderer
     from atlas.outputs.datapackage import DataPackageRenderer
+    from atlas.outputs.geojson import GeoJsonRenderer
     from atlas.outputs.hxl import HxlRenderer
     from atlas.outputs.jsonfile import JsonRenderer
     from atlas.outputs.sdmx import SdmxCsvRenderer
@@ -42,7 +43,7 @@ def _builtins() -> None:
     from atlas.outputs.xlsxfile import XlsxRenderer
 
     for r in (CsvRenderer(), JsonRenderer(), XlsxRenderer(), StructureRenderer(), HxlRenderer(), SdmxCsvRenderer(),
-              DataPackageRenderer(), *_visual()):
+              DataPackageRenderer(), GeoJsonRenderer(), *_visual()):
         _RENDERERS.setdefault(r.name, r)
 
 

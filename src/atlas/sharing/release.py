@@ -102,7 +102,7 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
         for recipient in recipients:
             folder = root / recipient if len(recipients) > 1 else root
             folder.mkdir(parents=True)
-            marks = _write(folder, tables, agreement, recipient, ws)
+            marks = _write(con, folder, tables, agreement, recipient, ws)
             previous = _previous(con, agreement.name, recipient)
             write_json(folder / "disclosure_report.json", _disclosure(tables, specs, earlier))
             write_json(folder / "metadata.json", _metadata(con, agreement, specs, release_id, kind, purpose,
@@ -176,18 +176,33 @@ def _protect(specs: list[TableSpec], cubes: list, pops: list[str], earlier: list
     return [out[i] for i in range(len(specs))]
 
 
-def _write(folder: Path, tables: list[ProtectedTable], agreement: Agreement, recipient: str,
-           ws: Workspace) -> dict[str, str]:
+def _write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ProtectedTable], agreement: Agreement,
+           recipient: str, ws: Workspace) -> dict[str, str]:
     """Render every table in every agreed format; CSV rows are put in the recipient's keyed order."""
     marks: dict[str, str] = {}
     secret = None if agreement.is_public else recipient_secret(ws.keys, recipient)
     for t in tables:
         for fmt in agreement.formats:
+            if fmt == "geojson":
+                _write_geojson(con, t, folder)
+                continue
             for p in write_table(t, fmt, folder):
                 if secret is not None and p.name == f"{t.name}.csv":
                     _fingerprint_csv(p, secret)
                     marks[p.relative_to(folder).as_posix()] = manifest_mark(secret, sha256_file(p))
     return marks
+
+
+def _write_geojson(con: duckdb.DuckDBPyConnection, table: ProtectedTable, folder: Path) -> None:
+    """Tables by area only, with boundaries read on this release's own connection."""
+    from atlas.outputs.geojson import GeoJsonRenderer
+    from atlas.outputs.maps import AREA_NAMES, geometries_for
+
+    area = next((d for d in table.dimensions if d.name in AREA_NAMES), None)
+    if area is None:
+        return
+    leaves = [c for c in area.leaves() if c != "_T"]
+    GeoJsonRenderer(lambda _t: geometries_for(con, leaves)).render(table, folder / f"{table.name}.geojson")
 
 
 def _fingerprint_csv(path: Path, secret: bytes) -> None:
