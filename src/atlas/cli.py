@@ -30,7 +30,8 @@ app = typer.Typer(
 SUBAPPS = [
     ("key", "key"), ("geo", "geo"), ("ingest_cmd", None), ("quarantine", "quarantine"), ("vocab", "vocab"),
     ("demo", "demo"), ("demo_run", None), ("table", None), ("audit", "audit"), ("subject", "subject"), ("retention", "retention"),
-    ("users", "users"), ("batches", "batch"),
+    ("users", "users"), ("batches", "batch"), ("agreement", "agreement"), ("release", "release"),
+    ("request", "request"), ("scheduler", "scheduler"), ("brief", None),
 ]
 
 
