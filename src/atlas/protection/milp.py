@@ -38,6 +38,8 @@ def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray
                   req: tuple[np.ndarray, np.ndarray, np.ndarray], cost: np.ndarray, fixed: np.ndarray,
                   forced: np.ndarray, time_limit: float) -> np.ndarray | None:
     """Least-cost suppressed set within `cells` protecting every cell of `targets`; None if none found."""
+    if len(targets) == 0:
+        return cells[fixed[cells]]
     pos = {int(c): k for k, c in enumerate(cells)}
     n, t = len(cells), len(targets)
     a = relations[:, cells]

@@ -17,13 +17,13 @@ import pandas as pd
 
 from atlas.protection.audit import AuditResult, SpaceAudit, audit_space, requirement_arrays, to_result
 from atlas.protection.cube import PRIMARY, PUBLISHED, SECONDARY, STRUCTURAL_ZERO, Cube
-from atlas.protection.hypercube import Hypercubes, dim_tree
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.milp import milp_size, neighbourhood, solve_pattern
+from atlas.protection.singletons import mend_singletons
 from atlas.protection.status import CellStatus, base_status
 
 AUTO_MILP_LIMIT = 200_000
-REPAIR_RADII = (2, 4, 8, 10**6)
+REPAIR_RADII = (1, 2, 3, 10**6)
 MAX_REPAIR_ROUNDS = 20
 
 __all__ = ["ProtectionInterval", "SuppressionResult", "protect_secondary", "audit_intervals"]
@@ -84,7 +84,8 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
             supp[found] = True
             used = "optimal"
     if used == "fast":
-        supp = _hypercubes(cubes, st, need, req, costs, supp)
+        allowed = ~st.forced & candidates
+        supp = mend_singletons(space.relations, supp, costs, allowed)
     supp, audit, repaired = _audit_and_repair(st, req, costs, supp, time_limit)
     flags = _flags(cubes, st, supp)
     n_sec = int((supp & ~need & st.current).sum())
@@ -97,21 +98,6 @@ def _costs(value: np.ndarray, cost: str) -> np.ndarray:
     if cost == "value":
         return v + 1e-3 * (v.mean() if len(v) else 0.0) + 1e-9
     return 1.0 + 0.5 * v / (v.sum() + 1.0)
-
-
-def _hypercubes(cubes: list[Cube], st: CellStatus, need: np.ndarray, req: tuple[np.ndarray, ...],
-                costs: np.ndarray, supp: np.ndarray) -> np.ndarray:
-    space = st.space
-    trees = [[(j, dim_tree(space, ci, d, j)) for d, j in zip(space.hierarchies[ci], space.cube_dims[ci])]
-             for ci in range(len(cubes))]
-    owner = np.full(space.n, -1, dtype=np.int64)
-    for ci in reversed(range(len(cubes))):
-        owner[space.cube_cells[ci]] = ci
-    hc = Hypercubes(space, trees, owner, costs, st.forced | ~(st.current | st.fixed_unknown), supp.copy())
-    todo = np.flatnonzero(need & ~st.forced & (owner >= 0))
-    for i in todo[np.lexsort((todo, space.value[todo]))]:
-        hc.protect(int(i), (req[0][i], req[1][i], req[2][i]))
-    return hc.suppressed
 
 
 def _audit_and_repair(st: CellStatus, req: tuple[np.ndarray, ...], costs: np.ndarray, supp: np.ndarray,
