@@ -86,6 +86,18 @@ def _area_levels(table: ProtectedTable) -> list[int]:
     return sorted({area.level(c) for c in area.parent if c != TOTAL})
 
 
+def figure_lang(lang: str) -> str:
+    """Language of text drawn inside figures: WeasyPrint lays out SVG text left to right without shaping,
+    so right-to-left packs draw figures in English and carry the words in the (shaped) HTML captions."""
+    return "en" if lang in RTL else lang
+
+
+def _caption(table: ProtectedTable, lang: str, what: str) -> str:
+    if lang not in RTL:
+        return what
+    return f"{what} — {ui(lang, 'suppressed_primary', k=table.policy.min_count)}. {disclosure_note(table, lang)}"
+
+
 def _maps(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions, key: str) -> list[str]:
     if geometries is None:
         return []
@@ -94,20 +106,22 @@ def _maps(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions,
         geoms = geometries(table, level)
         if geoms.empty:
             continue
-        svg = svg_text(table, geoms, MapOptions(lang=o.lang, source=o.source, date=o.date, fixed=_focus(table),
+        svg = svg_text(table, geoms, MapOptions(lang=figure_lang(o.lang), source=o.source, date=o.date, fixed=_focus(table),
                                                 scheme="quantiles" if level == 1 else "natural_breaks"))
-        out.append(_figure(svg, f"{table.title or table.name} (admin {level})", f"{key}-m{level}"))
+        out.append(_figure(svg, _caption(table, o.lang, f"{ui(o.lang, 'maps')}: admin {level}"), f"{key}-m{level}"))
     return out
 
 
 def _charts(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
     out = []
     names = set(table.dim_names)
+    fl = figure_lang(o.lang)
     if {"age", "sex"} <= names:
-        out.append(_figure(charts.to_svg(charts.pyramid(table, lang=o.lang)), ui(o.lang, "age"), f"{key}-pyr"))
+        out.append(_figure(charts.to_svg(charts.pyramid(table, lang=fl)), _caption(table, o.lang, ui(o.lang, "age")),
+                           f"{key}-pyr"))
     if "nationality" in names:
-        out.append(_figure(charts.to_svg(charts.nationality_bars(table, lang=o.lang)), ui(o.lang, "nationality"),
-                           f"{key}-nat"))
+        out.append(_figure(charts.to_svg(charts.nationality_bars(table, lang=fl)),
+                           _caption(table, o.lang, ui(o.lang, "nationality")), f"{key}-nat"))
     return out
 
 
