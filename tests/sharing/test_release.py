@@ -164,3 +164,14 @@ def test_geojson_in_a_release_uses_the_workspace_boundaries(populated: Workspace
     frame = gpd.read_file(r.path / "by_dept_sex.geojson")
     assert set(frame["pcode"]) >= {"HT01", "HT09"} and "value_female" in frame.columns
     assert not (r.path / "by_nat_sex.geojson").exists()
+
+
+def test_public_release_is_open_data_with_a_licence_and_no_fingerprints(populated: Workspace) -> None:
+    name = _add(populated, name="open-data", parties={"provider": "INS", "recipients": ["public"]},
+                licence="CC-BY-4.0", special_runs={"allowed": False}, formats=["csv", "datapackage"])
+    r = run_release(populated, name)
+    manifest = json.loads((r.path / "manifest.json").read_text())
+    assert not any("fingerprint_mark" in f for f in manifest["files"])
+    assert json.loads((r.path / "metadata.json").read_text())["licence"] == "CC-BY-4.0"
+    assert json.loads((r.path / "by_dept_sex.datapackage.json").read_text())["licenses"] == [{"name": "CC-BY-4.0"}]
+    assert verify_release(r.path).ok

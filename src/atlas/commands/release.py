@@ -48,13 +48,16 @@ def verify(folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, 
 @app.command("list")
 def list_(agreement: Annotated[str | None, typer.Option(help="Only this agreement.")] = None,
           home: Home = None) -> None:
-    """List releases (newest first)."""
+    """List releases (newest first); partners see their organisation's and public ones."""
+    from atlas.privacy.access import authorize
     from atlas.privacy.session import acting
 
-    with acting(open_workspace(home), read_only=True) as (con, _):
+    with acting(open_workspace(home)) as (con, actor):
+        authorize(actor, "read_releases", None, con=con)
+        org = None if "steward" in actor.roles or "auditor" in actor.roles else (actor.organisation or "")
         rows = con.execute("SELECT release_id, kind, recipient, purpose, created_at, path FROM releases "
-                           "WHERE ? IS NULL OR agreement = ? ORDER BY created_at DESC", [agreement, agreement]
-                           ).fetchall()
+                           "WHERE (? IS NULL OR agreement = ?) AND (? IS NULL OR recipient = ? OR recipient = "
+                           "'public') ORDER BY created_at DESC", [agreement, agreement, org, org]).fetchall()
     table = Table("release", "kind", "recipient", "purpose", "created", "path")
     for r in rows:
         table.add_row(str(r[0]), r[1], r[2], r[3] or "", f"{r[4]:%Y-%m-%d %H:%M}", r[5])

@@ -187,10 +187,18 @@ def _write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ProtectedT
                 _write_geojson(con, t, folder)
                 continue
             for p in write_table(t, fmt, folder):
+                if agreement.licence and p.name == f"{t.name}.datapackage.json":
+                    _add_licence(p, agreement.licence)
                 if secret is not None and p.name == f"{t.name}.csv":
                     _fingerprint_csv(p, secret)
                     marks[p.relative_to(folder).as_posix()] = manifest_mark(secret, sha256_file(p))
     return marks
+
+
+def _add_licence(path: Path, licence: str) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["licenses"] = [{"name": licence}]
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _write_geojson(con: duckdb.DuckDBPyConnection, table: ProtectedTable, folder: Path) -> None:
