@@ -164,3 +164,58 @@ def test_the_attack_would_succeed_without_the_guard(populated: Workspace) -> Non
         tables = [protect(cube_for(con, s), s.policy, names=s.name) for s in specs]
     a, b = (t.cells.set_index("sex")["value"] for t in tables)
     assert int(a["_T"] - b["_T"]) == 4
+
+
+def _lp_bounds(csv_path: Path, structure_path: Path) -> dict[tuple[str, ...], tuple[float, float]]:
+    """The attacker's LP: min and max of every suppressed cell given every published cell and every margin."""
+    import json
+
+    import numpy as np
+    from scipy.optimize import linprog
+
+    structure = json.loads(structure_path.read_text())
+    parents = {d["name"]: {c["code"]: c["parent"] for c in d["codes"]} for d in structure["dimensions"]}
+    with csv_path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    dims = list(parents)
+    cells = {tuple(r[d] for d in dims): r for r in rows}
+    hidden = [k for k, r in cells.items() if r["flag"] in ("p", "s")]
+    col = {k: i for i, k in enumerate(hidden)}
+    eq_rows, eq_rhs = [], []
+    for key in cells:
+        for j, d in enumerate(dims):
+            kids = [c for c, p in parents[d].items() if p == key[j]]
+            if not kids:
+                continue
+            terms = [(key, 1.0)] + [((*key[:j], c, *key[j + 1:]), -1.0) for c in kids]
+            row, rhs = np.zeros(len(hidden)), 0.0
+            for k, coef in terms:
+                if k in col:
+                    row[col[k]] += coef
+                elif k in cells:
+                    rhs -= coef * float(cells[k]["value"] or 0)
+            if row.any():
+                eq_rows.append(row)
+                eq_rhs.append(rhs)
+    bounds = {}
+    for k, i in col.items():
+        c = np.zeros(len(hidden))
+        c[i] = 1
+        lo = linprog(c, A_eq=np.array(eq_rows), b_eq=eq_rhs, bounds=(0, None)).fun
+        hi = -linprog(-c, A_eq=np.array(eq_rows), b_eq=eq_rhs, bounds=(0, None)).fun
+        bounds[k] = (lo, hi)
+    return bounds
+
+
+def test_lp_attack_on_a_released_run_cannot_pin_the_small_locality(populated: Workspace) -> None:
+    _, _, pia = _setup(populated, finest_geography="adm2")
+    spec = parse_spec({"name": "communes", "dimensions": [{"field": "area", "level": "adm2"}, {"field": "sex"}],
+                       "filter": [{"field": "adm2", "op": "in", "value": AREAS}]})
+    out = submit_request(populated, spec, "ins-consulate-ven", "statistics", pia)
+    assert out.release is not None
+    bounds = _lp_bounds(out.release.path / "communes.csv", out.release.path / "communes.structure.json")
+    small = [k for k in bounds if k[0] == "HT0113"]
+    assert small, "the locality of 4 must be suppressed"
+    for k in small:
+        lo, hi = bounds[k]
+        assert hi - lo >= 1, f"{k} recovered within [{lo}, {hi}]"
