@@ -175,3 +175,17 @@ def test_public_release_is_open_data_with_a_licence_and_no_fingerprints(populate
     assert json.loads((r.path / "metadata.json").read_text())["licence"] == "CC-BY-4.0"
     assert json.loads((r.path / "by_dept_sex.datapackage.json").read_text())["licenses"] == [{"name": "CC-BY-4.0"}]
     assert verify_release(r.path).ok
+
+
+def test_new_versions_keep_a_suspension_and_old_versions_stay(populated: Workspace) -> None:
+    from atlas.sharing.catalog import get_agreement
+
+    name = _add(populated)
+    with populated.connect() as con:
+        set_status(con, actor_for(con, populated.settings.user), name, "suspended", "review")
+    _add(populated, formats=["csv"])
+    with populated.connect() as con:
+        latest = get_agreement(con, name)
+        first = get_agreement(con, name, 1)
+    assert latest.version == 2 and latest.status == "suspended" and latest.formats == ["csv"]
+    assert first.formats == ["csv", "json"]

@@ -18,9 +18,10 @@ STATUSES = ("active", "suspended", "revoked")
 
 
 def add_agreement(con: duckdb.DuckDBPyConnection, actor: Actor, agreement: Agreement) -> Agreement:
-    """Store a new agreement, or a new version of an existing one (status starts as given in the YAML)."""
+    """Store a new agreement, or a new version of an existing one (which keeps the current status)."""
     authorize(actor, "manage_agreements", {"name": agreement.name}, con=con)
-    if _status(con, agreement.name) == "revoked":
+    current = _status(con, agreement.name)
+    if current == "revoked":
         raise PolicyRefused(f"Agreement {agreement.name} was revoked; choose a new name.", clause="status")
     body = json.dumps(agreement.model_dump(mode="json", exclude={"crisis_state", "version", "status"}),
                       sort_keys=True)
@@ -29,8 +30,9 @@ def add_agreement(con: duckdb.DuckDBPyConnection, actor: Actor, agreement: Agree
     version = int(row[0] or 0) + 1 if row else 1
     con.execute("INSERT INTO agreements VALUES (?, ?, ?, ?, now(), ?)",
                 [agreement.name, version, body, digest, actor.name])
-    con.execute("INSERT INTO agreement_states VALUES (?, ?, ?, now(), ?)",
-                [agreement.name, agreement.status, f"version {version} added", actor.name])
+    if current is None:
+        con.execute("INSERT INTO agreement_states VALUES (?, ?, ?, now(), ?)",
+                    [agreement.name, agreement.status, f"version {version} added", actor.name])
     log_event(con, actor.name, "agreement.add", agreement.name, None,
               {"version": version, "sha256": digest, "recipients": agreement.parties.recipients})
     return get_agreement(con, agreement.name)
