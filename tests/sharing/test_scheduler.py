@@ -34,7 +34,13 @@ def test_missed_slots_are_caught_up_by_one_release(populated: Workspace) -> None
     report = run_due(populated, now=now)
     [run] = report.runs
     assert run.status == "released" and run.slots == missed and run.attempts == 1
-    assert verify_release(populated.releases_dir / "ins-consulate-ven" / "1").ok
+    package = populated.releases_dir / "ins-consulate-ven" / "1"
+    assert verify_release(package).ok
+    target = package / "by_dept_sex.json"
+    package.chmod(0o755)
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes().replace(b"HT01", b"HT02", 1))
+    assert [p for p in verify_release(package).problems if "by_dept_sex.json" in p]
     assert run_due(populated, now=now).runs == []
     nxt = run_due(populated, now=now + timedelta(days=32))
     assert [r.release_id for r in nxt.runs] == ["ins-consulate-ven/2"]
