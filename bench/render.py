@@ -39,7 +39,7 @@ def grid(n: int, regions: int = 20) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame,
     return leaf, top[["pcode", "name", "geometry"]], groups
 
 
-def tables(leaf: gpd.GeoDataFrame, groups: dict[str, list[str]], seed: int = 1):  # noqa: ANN201
+def tables(leaf: gpd.GeoDataFrame, groups: dict[str, list[str]], seed: int = 1):
     rng = np.random.default_rng(seed)
     area = grouped_dimension("area", list(leaf["pcode"]), groups)
     sex = flat_dimension("sex", ["female", "male"])

@@ -9,7 +9,7 @@ from atlas.protection.policy import DisclosurePolicy
 from atlas.protection.protect import protect
 from atlas.protection.protected import ProtectedTable
 from atlas.tables.compute import gazetteer
-from atlas.tables.hierarchy import area_dimension, banded_dimension, band_codes, flat_dimension
+from atlas.tables.hierarchy import area_dimension, band_codes, banded_dimension, flat_dimension
 from atlas.tables.margins import compute_margins
 
 BANDS = [0, 5, 12, 18, 25, 35, 45, 60, 75]

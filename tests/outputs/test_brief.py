@@ -18,7 +18,7 @@ from atlas.outputs.maps import geometries_at
 
 
 @pytest.fixture(scope="module")
-def pack_inputs(_template_workspace: Path):  # noqa: ANN201
+def pack_inputs(_template_workspace: Path):
     from atlas.settings import Settings
     from atlas.store.workspace import Workspace
 
@@ -44,7 +44,7 @@ def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
     return p.tags
 
 
-def test_page_is_self_contained_with_unique_ids(pack_inputs) -> None:  # noqa: ANN001
+def test_page_is_self_contained_with_unique_ids(pack_inputs) -> None:
     tables, geoms = pack_inputs
     pack = build_brief(tables, geoms, BriefOptions(source="Test"))
     tags = _tags(pack.html)
@@ -58,7 +58,7 @@ def test_page_is_self_contained_with_unique_ids(pack_inputs) -> None:  # noqa: A
     assert refs <= set(ids)
 
 
-def test_sections_have_narrative_table_and_note(pack_inputs) -> None:  # noqa: ANN001
+def test_sections_have_narrative_table_and_note(pack_inputs) -> None:
     tables, geoms = pack_inputs
     page = build_brief(tables, geoms).html
     assert page.count('class="narrative"') == 2
@@ -67,7 +67,7 @@ def test_sections_have_narrative_table_and_note(pack_inputs) -> None:  # noqa: A
     assert "Manifest" in page
 
 
-def test_arabic_page_is_right_to_left(pack_inputs) -> None:  # noqa: ANN001
+def test_arabic_page_is_right_to_left(pack_inputs) -> None:
     tables, geoms = pack_inputs
     page = build_brief(tables[:1], geoms, BriefOptions(lang="ar")).html
     root = _tags(page)[0]
@@ -75,7 +75,7 @@ def test_arabic_page_is_right_to_left(pack_inputs) -> None:  # noqa: ANN001
     assert 'lang="ar" dir="rtl"' in page and re.search(r"[\u0600-\u06ff]", page)
 
 
-def test_pdf_renders_to_pages(pack_inputs, tmp_path: Path) -> None:  # noqa: ANN001
+def test_pdf_renders_to_pages(pack_inputs, tmp_path: Path) -> None:
     pytest.importorskip("weasyprint")
     tables, geoms = pack_inputs
     paths = write_brief(tables[:1], tmp_path, geoms, BriefOptions(lang="fr"))
@@ -88,7 +88,7 @@ def test_pdf_renders_to_pages(pack_inputs, tmp_path: Path) -> None:  # noqa: ANN
     assert page.stat().st_size > 5_000
 
 
-def test_narrative_renderer(pack_inputs, tmp_path: Path) -> None:  # noqa: ANN001
+def test_narrative_renderer(pack_inputs, tmp_path: Path) -> None:
     tables, _ = pack_inputs
     out = NarrativeRenderer("ar").render(tables[0], tmp_path / "n.html")
     assert 'dir="rtl"' in out.read_text(encoding="utf-8")

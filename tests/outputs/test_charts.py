@@ -19,7 +19,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def tables(_template_workspace: Path):  # noqa: ANN201
+def tables(_template_workspace: Path):
     from atlas.settings import Settings
     from atlas.store.workspace import Workspace
 
@@ -28,7 +28,7 @@ def tables(_template_workspace: Path):  # noqa: ANN201
                 haiti_table(con, ("area", "nationality"), level="adm1", name="nat"))
 
 
-def _area_with_gaps(table) -> str:  # noqa: ANN001
+def _area_with_gaps(table) -> str:
     c = table.cells
     return str(c[(c["flag"].isin(["p", "s"])) & (c["area"] != TOTAL)]["area"].value_counts().index[0])
 
@@ -37,7 +37,7 @@ def _texts(svg: str) -> list[str]:
     return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
 
 
-def test_pyramid_gaps_are_not_bars(tables) -> None:  # noqa: ANN001
+def test_pyramid_gaps_are_not_bars(tables) -> None:
     pyr, _ = tables
     area = _area_with_gaps(pyr)
     chart = pyramid(pyr, fixed={"area": area})
@@ -53,13 +53,13 @@ def test_pyramid_gaps_are_not_bars(tables) -> None:  # noqa: ANN001
     assert len(bars) == len(rows) - len(gaps) or len(bars) == 0  # bars drawn only for published values
 
 
-def test_pyramid_languages(tables) -> None:  # noqa: ANN001
+def test_pyramid_languages(tables) -> None:
     pyr, _ = tables
     texts = _texts(to_svg(pyramid(pyr, lang="es")))
     assert "Mujeres" in texts and "Hombres" in texts and "Grupo de edad" in texts
 
 
-def test_nationality_bars_png(tables, tmp_path: Path) -> None:  # noqa: ANN001
+def test_nationality_bars_png(tables, tmp_path: Path) -> None:
     _, nat = tables
     chart = nationality_bars(nat, area="area", area_code=_area_with_gaps(nat))
     png = to_png(chart)
@@ -68,7 +68,7 @@ def test_nationality_bars_png(tables, tmp_path: Path) -> None:  # noqa: ANN001
     assert write_chart(chart, tmp_path / "n.svg").read_text().lstrip().startswith("<svg")
 
 
-def test_chart_renderer(tables, tmp_path: Path) -> None:  # noqa: ANN001
+def test_chart_renderer(tables, tmp_path: Path) -> None:
     pyr, _ = tables
     out = ChartRenderer("pyramid", "png").render(pyr, tmp_path / "pyr")
     assert out.suffix == ".png" and out.stat().st_size > 5_000

@@ -18,7 +18,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def haiti(_template_workspace: Path):  # noqa: ANN201
+def haiti(_template_workspace: Path):
     from atlas.settings import Settings
     from atlas.store.workspace import Workspace
 
@@ -40,7 +40,7 @@ def _group(svg: str, gid: str) -> ET.Element | None:
 
 
 @pytest.mark.parametrize("level", [1, 2])
-def test_map_has_title_legend_classes_notes(haiti, level: int) -> None:  # noqa: ANN001
+def test_map_has_title_legend_classes_notes(haiti, level: int) -> None:
     table, geoms = haiti
     svg = svg_text(table, geoms[level], MapOptions(scheme="quantiles", k=5, source="Test register"))
     texts = _texts(svg)
@@ -51,7 +51,7 @@ def test_map_has_title_legend_classes_notes(haiti, level: int) -> None:  # noqa:
     assert sum(bool(re.fullmatch(r"[\d,]+( – [\d,]+)?", t)) for t in texts) == 5
 
 
-def test_suppressed_areas_hatched_and_named_not_zero(haiti) -> None:  # noqa: ANN001
+def test_suppressed_areas_hatched_and_named_not_zero(haiti) -> None:
     table, geoms = haiti
     frame = map_frame(table, geoms[2])
     hidden = frame[frame["status"].isin(["p", "s"])]
@@ -65,13 +65,13 @@ def test_suppressed_areas_hatched_and_named_not_zero(haiti) -> None:  # noqa: AN
     assert len(ET.fromstring(svg).findall(f".//{SVG}pattern")) >= 1
 
 
-def test_natural_breaks_and_french_legend(haiti) -> None:  # noqa: ANN001
+def test_natural_breaks_and_french_legend(haiti) -> None:
     table, geoms = haiti
     texts = _texts(svg_text(table, geoms[1], MapOptions(scheme="natural_breaks", k=4, lang="fr")))
     assert "Seuils naturels (Fisher-Jenks), 4 classes" in texts
 
 
-def test_png_written_with_pixels(haiti, tmp_path: Path) -> None:  # noqa: ANN001
+def test_png_written_with_pixels(haiti, tmp_path: Path) -> None:
     table, geoms = haiti
     out = write_map(table, geoms[2], tmp_path / "m.png")
     assert out.stat().st_size > 20_000
@@ -80,7 +80,7 @@ def test_png_written_with_pixels(haiti, tmp_path: Path) -> None:  # noqa: ANN001
     assert len(np.unique(img.reshape(-1, 3), axis=0)) > 10
 
 
-def test_registered_renderer_with_geometry_source(haiti, tmp_path: Path) -> None:  # noqa: ANN001
+def test_registered_renderer_with_geometry_source(haiti, tmp_path: Path) -> None:
     from atlas.outputs import registry
 
     table, geoms = haiti

@@ -79,7 +79,7 @@ def stated_numbers(text: str, lang: str) -> tuple[list[float], list[float]]:
         value = float(parse_decimal(raw.replace("\u00a0", "\u202f") if lang == "fr" else raw, locale=lang,
                                     strict=False))
         tail = text[m.end(): m.end() + 3].replace("\u00a0", "").replace("\u200e", "").lstrip()
-        (pcts if tail.startswith("%") or tail.startswith("٪") else counts).append(value)
+        (pcts if tail.startswith(("%", "٪")) else counts).append(value)
     return counts, pcts
 
 
@@ -189,7 +189,7 @@ def test_language_and_direction(case: Case, lang: str) -> None:
     n: Narrative = narrative(case.table, lang, place="R1")
     html = n.html()
     assert f'lang="{lang}"' in html
-    assert (f'dir="rtl"' in html) == (lang == "ar")
+    assert ('dir="rtl"' in html) == (lang == "ar")
     if lang == "ar":
         assert re.search(r"[\u0600-\u06ff]", n.text)
     if lang == "fr":

@@ -18,6 +18,7 @@ import geopandas as gpd
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from atlas.errors import RejectedInput
 from atlas.outputs import charts
 from atlas.outputs.maps import MapOptions, area_dimension_name, disclosure_note, slice_at, svg_text
 from atlas.outputs.narrative import RTL, narrative, ui
@@ -81,7 +82,7 @@ def _focus(table: ProtectedTable) -> dict[str, str]:
 def _area_levels(table: ProtectedTable) -> list[int]:
     try:
         area = table.dimension(area_dimension_name(table))
-    except Exception:
+    except RejectedInput:
         return []
     return sorted({area.level(c) for c in area.parent if c != TOTAL})
 
@@ -129,7 +130,7 @@ def area_table(table: ProtectedTable, lang: str, max_rows: int = 200) -> str:
     """Published values by area (other dimensions at their total); suppressed rows say so and show no number."""
     try:
         dim = table.dimension(area_dimension_name(table))
-    except Exception:
+    except RejectedInput:
         return ""
     rows = slice_at(table, dim.name, _focus(table)).head(max_rows)
     body = []

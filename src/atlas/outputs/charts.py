@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import altair as alt
 import numpy as np
@@ -135,8 +136,8 @@ def write_chart(chart: alt.TopLevelMixin, out: Path) -> Path:
 class ChartRenderer:
     """Registered chart format (`pyramid-svg`, `nationality-bars-png`...)."""
 
-    _kinds = {"pyramid": pyramid, "nationality-bars": nationality_bars}
-    _media = {"svg": "image/svg+xml", "png": "image/png"}
+    _kinds: ClassVar[dict[str, object]] = {"pyramid": pyramid, "nationality-bars": nationality_bars}
+    _media: ClassVar[dict[str, str]] = {"svg": "image/svg+xml", "png": "image/png"}
 
     def __init__(self, kind: str, fmt: str = "svg", lang: str = "en") -> None:
         self.name = f"{kind}-{fmt}"
@@ -146,4 +147,5 @@ class ChartRenderer:
 
     def render(self, table: ProtectedTable, out: Path) -> Path:
         target = out if out.suffix.lower() == f".{self._fmt}" else out.with_suffix(f".{self._fmt}")
-        return write_chart(self._kinds[self._kind](table, lang=self._lang), target)
+        chart = self._kinds[self._kind](table, lang=self._lang)  # type: ignore[operator]
+        return write_chart(chart, target)

@@ -11,24 +11,25 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
-import mapclassify  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from babel.dates import format_date  # noqa: E402
-from babel.numbers import format_decimal  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import mapclassify
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from atlas.errors import Issue, RejectedInput  # noqa: E402
-from atlas.outputs.narrative.phrases import ui  # noqa: E402
-from atlas.protection.cube import PERTURBED, PRIMARY, SECONDARY, TOTAL  # noqa: E402
-from atlas.protection.protected import ProtectedTable  # noqa: E402
+from atlas.errors import Issue, RejectedInput
+from atlas.outputs.narrative.phrases import ui
+from atlas.protection.cube import PERTURBED, PRIMARY, SECONDARY, TOTAL
+from atlas.protection.protected import ProtectedTable
 
 AREA_NAMES = ("area", "adm0", "adm1", "adm2", "adm3")
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "FisherJenks", "equal_interval": "EqualInterval"}
@@ -36,7 +37,7 @@ PALETTE = "YlGnBu"  # ColorBrewer sequential, colour-blind safe
 SUPPRESSED_FACE = "#ffffff"
 SUPPRESSED_EDGE = "#555555"
 NO_DATA = "#d9d9d9"
-SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "atlas", "font.family": "DejaVu Sans"}
+SVG_RC: Any = {"svg.fonttype": "none", "svg.hashsalt": "atlas", "font.family": "DejaVu Sans"}
 
 GeometrySource = Callable[[ProtectedTable], gpd.GeoDataFrame]
 
@@ -249,14 +250,14 @@ def _workspace_geometries(table: ProtectedTable) -> gpd.GeoDataFrame:
 
     dim = area_dimension_name(table)
     codes = [c for c in table.dimension(dim).leaves() if c != TOTAL]
-    with Workspace.open(Settings()).connect(read_only=True) as con:
+    with Workspace.open(Settings()).connect(read_only=True) as con:  # type: ignore[call-arg]
         return geometries_for(con, codes)
 
 
 class MapRenderer:
     """Registered map format; geometries come from the active workspace unless a source is given."""
 
-    media_types = {"svg": "image/svg+xml", "png": "image/png"}
+    media_types: ClassVar[dict[str, str]] = {"svg": "image/svg+xml", "png": "image/png"}
 
     def __init__(self, fmt: str = "svg", geometry: GeometrySource | None = None,
                  options: MapOptions | None = None) -> None:

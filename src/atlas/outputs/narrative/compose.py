@@ -103,7 +103,7 @@ def country_label(code: str, lang: str) -> str:
 
         iso2 = country(code).iso2
         return str(Locale.parse(lang).territories.get(iso2, code))
-    except Exception:
+    except (LookupError, ValueError, AttributeError):
         return code
 
 
@@ -153,11 +153,11 @@ def narrative(table: ProtectedTable, lang: str = "en", *, place: str = TOTAL, pe
         total, cells = facts.value(**at)
     except HiddenValue:
         w.say("total_hidden", place=place_name, period=when)
-        total = None
+        total = 0.0
     else:
         n = w.count(total, cells)
         w.say("total", place=place_name, about=w.about(total >= 1000), n=n, period=when)
-    if total:
+    if total > 0:
         _women(w, facts, at, total, cells)
         _children(w, facts, at, total, cells)
         _groups(w, facts, at, total, cells)
