@@ -4,10 +4,10 @@ The attacker knows every published cell of the cubes released together and of ea
 additive relation, that tied cells are equal and that no cell is negative. Suppressed cells fall into
 independent components (linked through relations holding two or more of them); each component is one
 HiGHS model re-solved with changed costs. Components up to `exact_limit` cells get exact LP bounds for
-every cell. In larger ones, a few LPs with signed sums of the still-unproven primary cells yield feasible
-tables that prove most intervals wide enough (a feasible table is a certificate: the true bounds are at
-least that wide); only cells left unproven are solved exactly. Bounds proven this way are reported with
-`exact=False` and are inner bounds: the true interval is at least as wide.
+every cell. In larger ones, a few interior-point LPs with signed sums of the still-unproven primary cells
+yield feasible tables that prove most intervals wide enough (a feasible table is a certificate: the true
+bounds are at least that wide). Such bounds are reported with `exact=False`; cells left unproven are
+reported unprotected (conservative) and repaired by the suppression loop.
 """
 
 from __future__ import annotations
