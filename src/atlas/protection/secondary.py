@@ -86,7 +86,7 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
     if used == "fast":
         allowed = ~st.forced & candidates
         supp = mend_singletons(space.relations, supp, costs, allowed)
-    supp, audit, repaired = _audit_and_repair(st, req, costs, supp, time_limit)
+    supp, audit, repaired = _audit_and_repair(st, req, costs, supp, time_limit, start + 10 * time_limit)
     flags = _flags(cubes, st, supp)
     n_sec = int((supp & ~need & st.current).sum())
     result = to_result(space, cubes, [np.isin(f, [PRIMARY, SECONDARY]) for f in flags], need, req, audit)
@@ -101,14 +101,15 @@ def _costs(value: np.ndarray, cost: str) -> np.ndarray:
 
 
 def _audit_and_repair(st: CellStatus, req: tuple[np.ndarray, ...], costs: np.ndarray, supp: np.ndarray,
-                      time_limit: float) -> tuple[np.ndarray, SpaceAudit, int]:
+                      time_limit: float, deadline: float) -> tuple[np.ndarray, SpaceAudit, int]:
+    """Audit, repair every failing cell, repeat; stops at `deadline` with the last (failing) audit."""
     space = st.space
     allowed = ~st.forced & (st.current | st.fixed_unknown)
     repaired = 0
     for _ in range(MAX_REPAIR_ROUNDS):
         res = audit_space(space, supp, req, st.primary)
         bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
-        if len(bad) == 0:
+        if len(bad) == 0 or time.perf_counter() > deadline:
             return supp, res, repaired
         for i in bad:
             if ProtectionInterval.holds(*_quick(res, i), space.value[i:i + 1], tuple(r[i:i + 1] for r in req))[0]:
