@@ -19,6 +19,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 
+from atlas.errors import AtlasError
 from atlas.outputs.narrative.phrases import LANGS, RTL
 from atlas.outputs.narrative.templates import SENTENCES, UNITS
 from atlas.protection.cube import PUBLISHED, STRUCTURAL_ZERO, TOTAL, Dimension
@@ -103,7 +104,7 @@ def country_label(code: str, lang: str) -> str:
 
         iso2 = country(code).iso2
         return str(Locale.parse(lang).territories.get(iso2, code))
-    except (LookupError, ValueError, AttributeError):
+    except (AtlasError, LookupError, ValueError):
         return code
 
 
