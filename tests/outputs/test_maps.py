@@ -91,3 +91,38 @@ def test_registered_renderer_with_geometry_source(haiti, tmp_path: Path) -> None
         assert out.name == "haiti.map.svg" and out.read_text().startswith("<?xml")
     finally:
         registry.register(MapRenderer("svg"), replace=True)
+
+
+def test_real_iom_dtm_figures_of_haiti(_template_workspace: Path, shared_data: Path, tmp_path: Path) -> None:
+    """IOM DTM internally displaced persons by département (latest round), mapped and told in French."""
+    import json
+
+    import pandas as pd
+
+    from atlas.outputs.narrative import narrative
+    from atlas.protection.policy import DisclosurePolicy
+    from atlas.protection.protect import protect
+    from atlas.settings import Settings
+    from atlas.store.workspace import Workspace
+    from atlas.tables.compute import gazetteer
+    from atlas.tables.hierarchy import area_dimension, flat_dimension
+    from atlas.tables.margins import compute_margins
+
+    rows = json.loads((shared_data / "migration" / "iom_dtm" / "api_displacement-admin1-admin0pcode-hti.json")
+                      .read_text(encoding="utf-8"))["result"]
+    dtm = pd.DataFrame(rows)
+    dtm = dtm[dtm["reportingDate"] == dtm["reportingDate"].max()]
+    fin = dtm.melt(id_vars="admin1Pcode", value_vars=["numberFemales", "numberMales"], var_name="sex", value_name="n")
+    fin = fin.assign(area=fin["admin1Pcode"], sex=fin["sex"].map({"numberFemales": "female", "numberMales": "male"}))
+    fin = fin.groupby(["area", "sex"], as_index=False)["n"].sum()
+    with Workspace.open(Settings(home=_template_workspace)).connect(read_only=True) as con:
+        cube = compute_margins(fin, [area_dimension(gazetteer(con), "adm1"), flat_dimension("sex", ["female", "male"])])
+        table = protect(cube, DisclosurePolicy(min_count=10, group=None, secondary="fast"), names="hti_idps",
+                        title="Internally displaced persons by département (IOM DTM)")
+        geoms = geometries_at(con, table, 1)
+    svg = svg_text(table, geoms, MapOptions(source="IOM DTM", lang="fr"))
+    texts = _texts(svg)
+    assert "Internally displaced persons by département (IOM DTM)" in texts and "Quantiles, 5 classes" in texts
+    text = narrative(table, "fr").text
+    assert text.startswith("Pour Haïti, environ ") and "Les femmes en représentent" in text
+    assert write_map(table, geoms, tmp_path / "dtm.png").stat().st_size > 20_000
