@@ -251,8 +251,8 @@ def _areas(w: Writer, facts: Facts, area: Dimension, place: str, names: Mapping[
     top = sorted(shown, key=lambda s: -s[1])[:2]
     if len(top) == 2 and top[1][1] > 0:
         (a, va, ca), (b, vb, cb) = top
-        w.say("areas2", **units, a=_place_name(area, a, w.lang, names), na=w.count(va, ca),
-              b=_place_name(area, b, w.lang, names), nb=w.count(vb, cb))
+        w.say("areas2", **units, a=_place_name(area, a, w.lang, names), na=w.about(va >= 1000) + w.count(va, ca),
+              b=_place_name(area, b, w.lang, names), nb=w.about(vb >= 1000) + w.count(vb, cb))
     if hidden:
         form = "hidden_one" if Locale.parse(w.lang).plural_form(hidden) == "one" else "hidden_other"
         w.out.stated.append(Stated("areas", hidden, ()))
