@@ -36,8 +36,13 @@ def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allo
 
 def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray, targets: np.ndarray,
                   req: tuple[np.ndarray, np.ndarray, np.ndarray], cost: np.ndarray, fixed: np.ndarray,
-                  forced: np.ndarray, time_limit: float) -> np.ndarray | None:
-    """Least-cost suppressed set within `cells` protecting every cell of `targets`; None if none found."""
+                  forced: np.ndarray, time_limit: float,
+                  moves: dict[int, tuple[float, float]] | None = None) -> np.ndarray | None:
+    """Least-cost suppressed set within `cells` protecting every cell of `targets`; None if none found.
+
+    `moves`, when given, receives for each target the (down, up) perturbation found: a certificate that the
+    attacker's interval reaches at least from x + down to x + up.
+    """
     if len(targets) == 0:
         return cells[fixed[cells]]
     pos = {int(c): k for k, c in enumerate(cells)}
@@ -72,7 +77,13 @@ def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray
     col_hi = np.concatenate([y_hi, f_hi])
     cst = np.concatenate([y_cost, np.zeros(n * nb)])
     sol = _run(mat, r_lo, r_hi, col_lo, col_hi, cst, n, time_limit)
-    return None if sol is None else cells[sol[:n] > 0.5]
+    if sol is None:
+        return None
+    if moves is not None:
+        for k, p in enumerate(targets):
+            j = pos[int(p)]
+            moves[int(p)] = (float(sol[n * (2 + 2 * k) + j]), float(sol[n * (1 + 2 * k) + j]))
+    return cells[sol[:n] > 0.5]
 
 
 def _run(mat: sp.csc_matrix, r_lo: np.ndarray, r_hi: np.ndarray, c_lo: np.ndarray, c_hi: np.ndarray,

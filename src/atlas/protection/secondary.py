@@ -25,6 +25,7 @@ from atlas.protection.status import CellStatus, base_status
 AUTO_MILP_LIMIT = 200_000
 REPAIR_RADII = (1, 2, 3, 10**6)
 MAX_REPAIR_ROUNDS = 20
+CERTIFY_ONLY_ABOVE = 5_000
 
 __all__ = ["ProtectionInterval", "SuppressionResult", "protect_secondary", "audit_intervals"]
 
@@ -111,22 +112,29 @@ def _audit_and_repair(st: CellStatus, req: tuple[np.ndarray, ...], costs: np.nda
         bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
         if len(bad) == 0 or time.perf_counter() > deadline:
             return supp, res, repaired
+        proven = 0
         for i in bad:
-            if ProtectionInterval.holds(*_quick(res, i), space.value[i:i + 1], tuple(r[i:i + 1] for r in req))[0]:
-                continue
             for radius in REPAIR_RADII:
                 cells = neighbourhood(space.relations, np.array([i]), radius, allowed)
+                moves: dict[int, tuple[float, float]] = {}
                 found = solve_pattern(space.relations, space.value, cells, np.array([i]), req, costs, supp,
-                                      ~allowed, time_limit)
+                                      ~allowed, time_limit, moves)
                 if found is not None:
                     repaired += int((~supp[found]).sum())
                     supp[found] = True
+                    down, up = moves[int(i)]
+                    res.lower[i] = min(res.lower[i], space.value[i] + down)
+                    res.upper[i] = max(res.upper[i], space.value[i] + up)
+                    res.exact[i] = False
+                    proven += 1
                     break
+        # each repaired cell now holds a certificate (its MILP perturbations use suppressed cells only) and
+        # further suppressions never narrow any interval, so the cells proven before stay proven
+        res.protected = ProtectionInterval.holds(res.lower, res.upper, space.value, req) | ~st.primary
+        if proven == len(bad) and supp.sum() > CERTIFY_ONLY_ABOVE:
+            res.exact[:] = False
+            return supp, res, repaired
     return supp, audit_space(space, supp, req, st.primary), repaired
-
-
-def _quick(res: SpaceAudit, i: int) -> tuple[np.ndarray, np.ndarray]:
-    return res.lower[i:i + 1], res.upper[i:i + 1]
 
 
 def _flags(cubes: list[Cube], st: CellStatus, supp: np.ndarray) -> list[np.ndarray]:
