@@ -72,7 +72,7 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
     space = st.space
     need = st.primary
     req = requirement_arrays(space, cubes, protection, need)
-    req = (req[0], req[1], np.where(need, np.maximum(req[2], 1e-6 * np.maximum(1.0, space.value)), 0.0))
+    req = (req[0], req[1], np.where(need, np.maximum(req[2], 1e-3 * np.maximum(1.0, space.value)), 0.0))
     costs = _costs(space.value, cost)
     supp = (need & ~st.forced) | st.fixed_unknown
     used = "fast"
