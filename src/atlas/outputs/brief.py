@@ -76,7 +76,11 @@ def _figure(svg: str, caption: str, prefix: str) -> str:
 
 def _focus(table: ProtectedTable) -> dict[str, str]:
     """Yes/no dimensions are shown at "true" (a table of disability is mapped as people with one)."""
-    return {d.name: "true" for d in table.dimensions if set(d.parent) - {TOTAL} == {"true", "false"}}
+    return {d.name: "true" for d in table.dimensions if {"true", "false"} <= set(d.parent) <= {TOTAL, "true", "false", "unknown"}}
+
+
+def _focus_note(table: ProtectedTable) -> str:
+    return "; ".join(f"{k} = {v}" for k, v in _focus(table).items())
 
 
 def _area_levels(table: ProtectedTable) -> list[int]:
@@ -94,6 +98,7 @@ def figure_lang(lang: str) -> str:
 
 
 def _caption(table: ProtectedTable, lang: str, what: str) -> str:
+    what = f"{what} ({_focus_note(table)})" if _focus(table) else what
     if lang not in RTL:
         return what
     return f"{what} — {ui(lang, 'suppressed_primary', k=table.policy.min_count)}. {disclosure_note(table, lang)}"
@@ -142,7 +147,8 @@ def area_table(table: ProtectedTable, lang: str, max_rows: int = 200) -> str:
         else:
             cell = f'<td class="num">{format_decimal(value, locale=lang)}</td>'
         body.append(f'<tr><td style="padding-inline-start:{0.2 + depth}em">{name}</td>{cell}</tr>')
-    head = f"<tr><th>{html.escape(ui(lang, 'area'))}</th><th>{html.escape(ui(lang, 'value'))}</th></tr>"
+    value = ui(lang, "value") + (f" ({_focus_note(table)})" if _focus(table) else "")
+    head = f"<tr><th>{html.escape(ui(lang, 'area'))}</th><th>{html.escape(value)}</th></tr>"
     return f"<table>{head}{''.join(body)}</table>"
 
 
