@@ -9,9 +9,35 @@ import scipy.sparse as sp
 INF = highspy.kHighsInf
 
 
+_banner_shown = False
+
+
+def _construct() -> highspy.Highs:
+    """HiGHS prints a banner on stdout at its first construction; library code must not, so the first
+    instance is made with the process's stdout pointed at /dev/null."""
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()
+    import os
+    import sys
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _banner_shown = True
+    return h
+
+
 def new_highs(time_limit: float | None = None) -> highspy.Highs:
     """A quiet, single-threaded (hence deterministic) HiGHS instance."""
-    h = highspy.Highs()
+    h = _construct()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
