@@ -6,14 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from atlas.outputs.xlsxfile import FORMULA_START
 
-
-def neutralise(text: str | None) -> str:
-    """Stop spreadsheet formula execution when the report is opened in Excel (OWASP CSV injection)."""
-    if not text:
-        return ""
-    return "'" + text if text[0] in FORMULA_STARTS else text
+APOSTROPHE = "chr(39)"
 
 
 def default_report_path(source: Path) -> Path:
@@ -25,9 +20,9 @@ def default_report_path(source: Path) -> Path:
 
 
 def _safe(col: str) -> str:
-    quote = "''''"  # SQL literal holding one apostrophe
-    return (f"CASE WHEN left({col}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
-            f"THEN {quote} || {col} ELSE {col} END")
+    """Stop spreadsheet formula execution when the report is opened (OWASP CSV injection), in SQL."""
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
+    return f"CASE WHEN left({col}, 1) IN ({starts}) THEN {APOSTROPHE} || {col} ELSE {col} END"
 
 
 def write_report(con: duckdb.DuckDBPyConnection, batch_id: int, path: Path) -> Path:
