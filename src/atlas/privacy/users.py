@@ -6,8 +6,10 @@ roles (a steward needs a second steward), so a single compromised account cannot
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -186,8 +188,14 @@ def revoke_api_key(con: duckdb.DuckDBPyConnection, actor: Actor, key_id: str) ->
     log_event(con, actor.name, "users.key-revoke", row[0], None, {"key_id": key_id})
 
 
-def authenticate_api_key(con: duckdb.DuckDBPyConnection, token: str) -> Actor:
-    """The actor behind an API key; expired, revoked, malformed or wrong keys are refused and audited."""
+def authenticate_api_key(con: duckdb.DuckDBPyConnection, token: str, *,
+                         verified: MutableMapping[str, tuple[str, str]] | None = None) -> Actor:
+    """The actor behind an API key; expired, revoked, malformed or wrong keys are refused and audited.
+
+    `verified` (key id -> (stored hash, SHA-256 of the secret)) lets a long-running server skip the
+    deliberately slow argon2 check for a secret it has already verified; expiry and revocation are
+    still read from the store on every call, so they take effect at once.
+    """
     parts = token.split("_", 2)
     refused = PolicyRefused("Invalid, expired or revoked API key.", clause="access:api-key")
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
@@ -195,10 +203,14 @@ def authenticate_api_key(con: duckdb.DuckDBPyConnection, token: str) -> Actor:
         raise refused
     row = con.execute("SELECT user_name, secret_hash, expires_at, revoked_at FROM api_keys WHERE key_id = ?",
                       [parts[1]]).fetchone()
+    digest = hashlib.sha256(parts[2].encode()).hexdigest()
     try:
-        ok = bool(row and row[3] is None and row[2] > datetime.now(UTC) and _hasher.verify(row[1], parts[2]))
+        ok = bool(row and row[3] is None and row[2] > datetime.now(UTC) and (
+            (verified is not None and verified.get(parts[1]) == (row[1], digest)) or _hasher.verify(row[1], parts[2])))
     except (VerificationError, InvalidHashError):
         ok = False
+    if ok and row is not None and verified is not None:
+        verified[parts[1]] = (row[1], digest)
     if not ok or row is None:
         log_event(con, row[0] if row else "anonymous", "login.failed", None, None,
                   {"method": "api-key", "key_id": parts[1]})
@@ -207,3 +219,30 @@ def authenticate_api_key(con: duckdb.DuckDBPyConnection, token: str) -> Actor:
     con.execute("UPDATE api_keys SET last_used_at = now() WHERE key_id = ?", [parts[1]])
     log_event(con, user, "login", user, None, {"method": "api-key", "key_id": parts[1]})
     return actor_for(con, user)
+
+
+SESSION_LABEL = "session"
+
+
+def create_session(con: duckdb.DuckDBPyConnection, name: str, password: str, *, hours: int = 8) -> NewApiKey:
+    """Password login opening a browser/API session: an API key labelled `session` that expires in hours."""
+    actor = login(con, name, password)
+    if not 1 <= hours <= 24 * 30:
+        raise RejectedInput("Sessions last 1 hour to 30 days.")
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + timedelta(hours=hours)
+    con.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, now(), ?, NULL, NULL)",
+                [key_id, actor.name, _hasher.hash(secret), SESSION_LABEL, expires])
+    log_event(con, actor.name, "session.open", actor.name, None, {"key_id": key_id, "expires_at": expires.isoformat()})
+    return NewApiKey(key_id, f"{KEY_PREFIX}_{key_id}_{secret}", expires)
+
+
+def list_api_keys(con: duckdb.DuckDBPyConnection, actor: Actor, name: str | None = None) -> list[dict[str, Any]]:
+    """A user's keys and sessions (never their secrets); other users' keys need manage_users."""
+    name = name or actor.name
+    if name != actor.name:
+        authorize(actor, "manage_users", {"name": name}, con=con)
+    cur = con.execute("SELECT key_id, label, created_at, expires_at, revoked_at, last_used_at FROM api_keys "
+                      "WHERE user_name = ? ORDER BY created_at", [name])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
