@@ -27,6 +27,7 @@ PURPOSES: dict[str, str] = {
     "family_tracing": "Family tracing and reunification",
     "community_engagement": "Engagement with migrant and diaspora communities",
     "oversight": "Audit, oversight and data-subject rights",
+    "counter_trafficking": "Prevention of and response to trafficking in persons and migrant smuggling",
 }
 
 

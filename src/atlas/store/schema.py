@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from atlas.communities.directory_schema import migrate as _v4_directory
 from atlas.privacy.schema import migrate as _v2_privacy
 from atlas.sharing.schema import migrate as _v3_sharing
 from atlas.store.fields import AGGREGATE_FIELDS, PERSON_FIELDS
@@ -60,6 +61,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[duckdb.DuckDBPyConnection], None]]] =
     (1, "foundation: batches, persons, aggregates, issues, quarantine, geography", _v1),
     (2, "privacy: vault, consent, retention, erasures, users, audit trail, incidents", _v2_privacy),
     (3, "sharing: agreements, crisis activations, releases, special-run requests, schedule", _v3_sharing),
+    (4, "contingency directory: networks, focal points and consent, evidence, trafficking reports", _v4_directory),
 ]
 
 
