@@ -294,3 +294,28 @@ def _result_info(result: Any, cubes: list[Cube]) -> dict[str, Any]:
         "repaired": int(result.repaired),
         "secondary_cells": int(result.n_secondary),
     }
+
+
+def withhold(table: ProtectedTable, mask: np.ndarray, reason: str) -> ProtectedTable:
+    """Suppress more cells of an audited table: fewer published equations can only widen every interval,
+    so the audit that cleared the table still holds. `mask` is aligned with `table.cells`."""
+    if table.policy.method != "suppression":
+        raise PolicyRefused(f"cells are withheld only from suppressed tables, not {table.policy.method}",
+                            clause="method")
+    cells = table.cells
+    extra = np.asarray(mask, dtype=bool) & ~cells["flag"].isin([PRIMARY, SECONDARY]).to_numpy()
+    if not extra.any():
+        return table
+    cells.loc[extra, "value"] = pd.NA
+    cells.loc[extra, "flag"] = SECONDARY
+    details = dict(table.method_details)
+    details["withheld"] = {**details.get("withheld", {}), reason: int(extra.sum())}
+    loss = dict(table.info_loss)
+    loss["secondary"] = int(loss.get("secondary", 0)) + int(extra.sum())
+    if loss.get("cells"):
+        loss["suppressed_share_cells"] = float(cells["flag"].isin([PRIMARY, SECONDARY]).mean())
+    return _build(
+        name=table.name, dimensions=table.dimensions, _cells=cells, policy=table.policy, method_details=details,
+        info_loss=loss, audit=table.audit, audit_intervals=table.audit_intervals, title=table.title,
+        measure=table.measure, zeros_omitted=table.zeros_omitted, notes=table.notes,
+    )

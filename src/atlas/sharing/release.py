@@ -27,6 +27,8 @@ from atlas.sharing.agreement import Agreement, check_request, with_floor
 from atlas.sharing.catalog import get_agreement
 from atlas.sharing.history import Held, check_differencing, data_state, held_by, population, remember
 from atlas.sharing.package import VerifyResult, seal, sha256_file, verify_release, write_json
+from atlas.sharing.temporal import REASON, protect_over_time
+from atlas.store.tx import begin
 from atlas.store.workspace import Workspace
 from atlas.tables.service import cube_for, write_table
 from atlas.tables.spec import TableSpec
@@ -113,7 +115,7 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
                       "created_at": now.isoformat()}
             rows.append((recipient, folder, seal(folder, ws.keys, header, marks), marks))
             packages[recipient] = folder
-        con.execute("BEGIN TRANSACTION")
+        begin(con)
         try:
             for recipient, folder, digest, marks in rows:
                 for cube, t, pop in zip(cubes, tables, pops, strict=True):
@@ -168,6 +170,7 @@ def _protect(specs: list[TableSpec], cubes: list, pops: list[str], earlier: list
         tables = protect([cubes[i] for i in idx], policy, names=[specs[i].name for i in idx],
                          title=specs[idx[0]].title, measure=specs[idx[0]].measure.kind,
                          published_before=before or None)
+        tables = protect_over_time([cubes[i] for i in idx], tables, pop, earlier, policy)
         for i, t in zip(idx, tables, strict=True):
             if policy.method == "suppression":
                 check_differencing(t, pop, earlier, done, policy.min_count)
@@ -241,6 +244,7 @@ def _disclosure(tables: list[ProtectedTable], specs: list[TableSpec], earlier: l
             "secondary_suppressed": int(flags.get("s", 0)), "perturbed": int(flags.get("c", 0)),
             "audit": t.audit, "notes": list(t.notes),
             "protected_with_earlier_releases": sum(1 for h in earlier if h.name == t.name),
+            "withheld_for_changes_since_earlier_releases": int(t.method_details.get("withheld", {}).get(REASON, 0)),
         })
     return {"tables": out, "differencing_check": "passed", "symbols": {"p": "primary suppression",
                                                                         "s": "secondary suppression",
