@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from atlas.store.keys import Keys
+from atlas.store.tx import atomic, lock
 
 GENESIS = "0" * 64
 SIGN_EVERY = 100
@@ -44,17 +45,19 @@ def _head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
 def log_event(con: duckdb.DuckDBPyConnection, actor: str, action: str, object: str | None = None,
               purpose: str | None = None, detail: dict | None = None, *, keys: Keys | None = None) -> int:
     """Append one entry (never raises on content); with `keys`, signs the head every SIGN_EVERY entries."""
-    seq, prev = _head(con)
-    seq += 1
-    at = datetime.now(UTC)
-    detail_json = json.loads(json.dumps(detail or {}, default=str, sort_keys=True))
-    digest = entry_hash(prev, canonical(seq, at, actor, action, object, purpose, detail_json))
-    con.execute(
-        "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [seq, at, actor, action, object, purpose, json.dumps(detail_json, sort_keys=True), prev, digest],
-    )
-    if keys is not None and seq % SIGN_EVERY == 0:
-        sign_head(con, keys)
+    with atomic(con):
+        lock(con, "audit_log")  # several workers on PostgreSQL: one chain, never two entries with one parent
+        seq, prev = _head(con)
+        seq += 1
+        at = datetime.now(UTC)
+        detail_json = json.loads(json.dumps(detail or {}, default=str, sort_keys=True))
+        digest = entry_hash(prev, canonical(seq, at, actor, action, object, purpose, detail_json))
+        con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [seq, at, actor, action, object, purpose, json.dumps(detail_json, sort_keys=True), prev, digest],
+        )
+        if keys is not None and seq % SIGN_EVERY == 0:
+            sign_head(con, keys)
     return seq
 
 
@@ -72,14 +75,16 @@ def _head_message(seq: int, digest: str) -> bytes:
 
 def sign_head(con: duckdb.DuckDBPyConnection, keys: Keys) -> int:
     """Sign the current chain head (call at the end of every command); returns the signed seq."""
-    seq, digest = _head(con)
-    if seq == 0:
-        return 0
-    last = con.execute("SELECT max(seq) FROM audit_heads").fetchone()
-    if last and last[0] == seq:
-        return seq
-    signature = _signer(keys).sign(_head_message(seq, digest)).hex()
-    con.execute("INSERT INTO audit_heads VALUES (?, ?, now(), ?, ?)", [seq, digest, public_key_hex(keys), signature])
+    with atomic(con):
+        lock(con, "audit_log")
+        seq, digest = _head(con)
+        if seq == 0:
+            return 0
+        last = con.execute("SELECT max(seq) FROM audit_heads").fetchone()
+        if last and last[0] == seq:
+            return seq
+        signature = _signer(keys).sign(_head_message(seq, digest)).hex()
+        con.execute("INSERT INTO audit_heads VALUES (?, ?, now(), ?, ?)", [seq, digest, public_key_hex(keys), signature])
     return seq
 
 
@@ -145,6 +150,19 @@ def tail(con: duckdb.DuckDBPyConnection, n: int = 20) -> list[dict[str, Any]]:
     ).fetchall()
     cols = ("seq", "logged_at", "actor", "action", "object", "purpose", "detail")
     return [dict(zip(cols, r, strict=True)) for r in reversed(rows)]
+
+
+def entries(con: duckdb.DuckDBPyConnection, *, limit: int = 50, offset: int = 0, action: str | None = None,
+            actor: str | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """One page of the trail, oldest first, optionally for one action (prefix) or actor; with the total."""
+    where = "WHERE (? IS NULL OR action = ? OR starts_with(action, ? || '.')) AND (? IS NULL OR actor = ?)"
+    params: list[Any] = [action, action, action, actor, actor]
+    n = con.execute(f"SELECT count(*) FROM audit_log {where}", params).fetchone()
+    rows = _dicts(con, f"""SELECT seq, logged_at, actor, action, object, purpose, detail FROM audit_log {where}
+        ORDER BY seq LIMIT ? OFFSET ?""", [*params, limit, offset])
+    for r in rows:
+        r["detail"] = json.loads(r["detail"]) if r["detail"] else {}
+    return (int(n[0]) if n else 0), rows
 
 
 @dataclass(frozen=True)

@@ -261,17 +261,22 @@ def spec_geography(spec: TableSpec) -> str | None:
     return max(levels, key=GEO_RANK.__getitem__) if levels else None
 
 
-def check_request(agreement: Agreement, spec: TableSpec, purpose: str, now: datetime | None = None, *,
-                  special: bool = False, runs_this_month: int = 0, cells: int | None = None) -> None:
-    """Refuse (PolicyRefused naming the clause) any table the agreement does not cover at `now`."""
-    now = now or datetime.now(UTC)
-    today = now.date()
+def check_in_force(agreement: Agreement, now: datetime | None = None) -> None:
+    """Refuse (clause status, start or expiry) when the agreement does not allow any sharing at `now`."""
+    today = (now or datetime.now(UTC)).date()
     if agreement.status != "active":
         raise _refuse("status", f"agreement {agreement.name} is {agreement.status}")
     if today < agreement.start:
         raise _refuse("start", f"agreement {agreement.name} starts on {agreement.start}")
     if today >= agreement.expiry:
         raise _refuse("expiry", f"agreement {agreement.name} expired on {agreement.expiry}")
+
+
+def check_request(agreement: Agreement, spec: TableSpec, purpose: str, now: datetime | None = None, *,
+                  special: bool = False, runs_this_month: int = 0, cells: int | None = None) -> None:
+    """Refuse (PolicyRefused naming the clause) any table the agreement does not cover at `now`."""
+    now = now or datetime.now(UTC)
+    check_in_force(agreement, now)
     if not agreement.circumstances.routine and not agreement.crisis_on(now):
         raise _refuse("circumstances", "this agreement shares data only during a crisis activation")
     if purpose not in agreement.allowed_purposes(now):
