@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.errors import Issue, RejectedInput
+from atlas.store.tx import allocate, begin
 
 NAME_LANGS = ("EN", "FR", "ES", "PT", "AR", "RU", "ZH", "HT")
 
@@ -114,9 +115,9 @@ def _frame(gdf: gpd.GeoDataFrame, plan: ColumnPlan, country: str, level: int, pa
 
 def _store(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, country: str, level: int, version: str,
            source: Path, digest: str) -> GeoImport:
-    con.execute("BEGIN TRANSACTION")
+    begin(con)
     try:
-        set_id = con.execute("SELECT coalesce(max(set_id), 0) + 1 FROM geo_sets").fetchone()[0]  # type: ignore[index]
+        set_id = allocate(con, "geo_sets", "set_id")
         con.execute("UPDATE geo_sets SET active = false WHERE country = ? AND level = ?", [country, level])
         con.execute("INSERT INTO geo_sets VALUES (?, ?, ?, ?, ?, ?, ?, now(), true)",
                     [set_id, country, level, version, source.name, digest, len(frame)])

@@ -29,6 +29,7 @@ from atlas.privacy.audit import log_event, sign_head
 from atlas.privacy.purposes import check_legal_basis, check_purposes
 from atlas.privacy.users import actor_for
 from atlas.store.fields import FIELDS_BY_KIND
+from atlas.store.tx import allocate, begin
 from atlas.store.workspace import Workspace
 from atlas.vocab.normalize import register_macros
 
@@ -162,7 +163,7 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             columns = melt(con, columns, mapping, str(path)).columns
         assigns, notes = resolve(columns, mapping, str(path))
         _check_ambiguous_headers(source, assigns)
-        con.execute("BEGIN TRANSACTION")
+        begin(con)
         try:
             result = _run(con, ws, source, mapping, assigns, opts, today, step)
             result.notes = notes
@@ -221,9 +222,9 @@ def _source_view(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     rel = source.relation(con)
     if source.format in ("csv", "hxl", "parquet", "json", "ndjson") and (source.encoding or "utf-8").lower().replace(
             "_", "-") in ("utf-8", "utf-8-sig", "ascii"):
-        rel.create_view("src_layer_0", replace=True)
+        con.register("src_layer_0", rel)
     else:
-        rel.create_view("src_rel", replace=True)
+        con.register("src_rel", rel)
         con.execute("CREATE OR REPLACE TEMP TABLE src_stream AS SELECT * FROM src_rel")
         con.execute("CREATE OR REPLACE TEMP VIEW src_layer_0 AS SELECT * FROM src_stream")
     con.execute("CREATE OR REPLACE TEMP VIEW src AS SELECT * FROM src_layer_0")
@@ -252,7 +253,7 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     """Everything inside the batch transaction; `subject` overrides the pseudonym (quarantine retries)."""
     step("resolving codes")
     plan = build_plan(con, assigns, mapping, today)
-    batch_id = int(con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])  # type: ignore[index]
+    batch_id = allocate(con, "batches", "batch_id")
     table = "persons" if mapping.kind == "person" else "aggregates"
     step("normalising and validating")
     keep = [a.column.name for a in assigns if not a.identifier]

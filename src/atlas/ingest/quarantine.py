@@ -14,6 +14,7 @@ from atlas.errors import NotFound, RejectedInput
 from atlas.ingest.columns import Assignment
 from atlas.ingest.mapping import ColumnRule, Mapping
 from atlas.ingest.readers.source import ROW_COLUMN, Source, SourceColumn
+from atlas.store.tx import begin
 from atlas.store.workspace import Workspace
 from atlas.vocab.normalize import register_macros
 
@@ -105,7 +106,7 @@ def retry(ws: Workspace, batch_id: int) -> object:
         source = Source(Path(meta["file"]), "quarantine", None, None,
                         f"retry:{batch_id}:{datetime.now(UTC).isoformat()}", 0,
                         [a.column for a in assigns], [])
-        con.execute("BEGIN TRANSACTION")
+        begin(con)
         try:
             result = _run(con, ws, source, mapping, assigns, IngestOptions(kind=mapping.kind), datetime.now(UTC).date(),
                           lambda _: None, subject="s._retry_pseudonym")

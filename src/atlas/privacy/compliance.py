@@ -14,6 +14,7 @@ from atlas.privacy.audit import log_event
 from atlas.privacy.fingerprint import Trace, recipient_secret, trace_file
 from atlas.privacy.purposes import LEGAL_BASES, PURPOSES
 from atlas.store.keys import Keys
+from atlas.store.tx import allocate
 
 SEVERITIES = ("low", "medium", "high", "critical")
 SECURITY_MEASURES = (
@@ -84,8 +85,7 @@ def add_incident(con: duckdb.DuckDBPyConnection, actor: Actor, summary: str, *, 
     authorize(actor, "manage_incidents", None, con=con)
     if severity not in SEVERITIES or not summary.strip():
         raise RejectedInput(f"An incident needs a summary and a severity in {SEVERITIES}.")
-    row = con.execute("SELECT coalesce(max(incident_id), 0) + 1 FROM incidents").fetchone()
-    incident_id = int(row[0]) if row else 1
+    incident_id = allocate(con, "incidents", "incident_id")
     con.execute("INSERT INTO incidents VALUES (?, now(), ?, ?, ?, ?, ?, ?, 'open', NULL)",
                 [incident_id, actor.name, severity, summary, affected, recipient, actions])
     log_event(con, actor.name, "incident.add", str(incident_id), "oversight", {"severity": severity,

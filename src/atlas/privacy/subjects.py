@@ -21,6 +21,7 @@ from atlas.privacy.retention import compact_store, verify_erased
 from atlas.privacy.usage import usage_of_batches
 from atlas.privacy.vault import VaultTampered, _entries, _open, find_subjects, store_identifiers
 from atlas.store.fields import IDENTIFIER_FIELDS, PERSON_FIELDS
+from atlas.store.tx import begin
 
 RECTIFIABLE = frozenset(f.name for f in PERSON_FIELDS) - {"record_id"}
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -116,7 +117,7 @@ def erase_subject(ws: Any, subject: str, actor: Actor | None = None, reason: str
         out.rows_digest = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
         erased_values = [r[0] for r in con.execute(
             "SELECT DISTINCT unnest([record_id, household_id]) FROM persons WHERE pseudonym = ?", [p]).fetchall() if r[0]]
-        con.execute("BEGIN TRANSACTION")
+        begin(con)
         out.persons = _n(con, "DELETE FROM persons WHERE pseudonym = ?", [p])
         out.vault = _n(con, "DELETE FROM vault WHERE pseudonym = ?", [p])
         out.consent_events = _n(con, "DELETE FROM consent_events WHERE pseudonym = ?", [p])

@@ -16,6 +16,7 @@ from atlas.privacy.users import actor_for
 from atlas.sharing.agreement import Agreement, check_request, with_floor
 from atlas.sharing.catalog import get_agreement
 from atlas.sharing.release import Release, produce
+from atlas.store.tx import allocate
 from atlas.store.workspace import Workspace
 from atlas.tables.service import cube_for
 from atlas.tables.spec import TableSpec, parse_spec
@@ -53,8 +54,7 @@ def submit_request(ws: Workspace, spec: TableSpec, agreement_name: str, purpose:
     with ws.connect() as con:
         who = actor or actor_for(con, ws.settings.user)
         agreement = get_agreement(con, agreement_name)
-        row = con.execute("SELECT coalesce(max(request_id), 0) + 1 FROM run_requests").fetchone()
-        rid = int(row[0]) if row else 1
+        rid = allocate(con, "run_requests", "request_id")
         body = json.dumps(spec.model_dump(mode="json"), sort_keys=True)
         try:
             authorize(who, "request_runs", {"name": agreement_name}, con=con)

@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -120,8 +121,19 @@ class Keys:
         return derive(self.secret, "ed25519-signing")
 
 
-class Keyring:
-    """The wrapped keys of a workspace, stored in HOME/keyring.json (no secret in clear)."""
+class KeyStore(Protocol):
+    """Where the wrapped keyring document lives: a 0600 file, or a PostgreSQL row in server mode."""
+
+    @property
+    def exists(self) -> bool: ...
+
+    def load(self) -> dict: ...
+
+    def save(self, doc: dict) -> None: ...
+
+
+class FileKeyStore:
+    """The keyring as HOME/keyring.json (no secret in clear)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -130,17 +142,34 @@ class Keyring:
     def exists(self) -> bool:
         return self.path.is_file()
 
-    def _load(self) -> dict:
+    def load(self) -> dict:
         try:
             return json.loads(self.path.read_text())
         except (OSError, ValueError) as exc:
             raise KeyProblem(f"The keyring {self.path} is missing or unreadable.") from exc
 
-    def _save(self, doc: dict) -> None:
+    def save(self, doc: dict) -> None:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=2))
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
+
+
+class Keyring:
+    """The wrapped keys of a workspace, in a file (embedded) or a database row (server mode)."""
+
+    def __init__(self, where: Path | KeyStore):
+        self.store: KeyStore = FileKeyStore(where) if isinstance(where, Path) else where
+
+    @property
+    def exists(self) -> bool:
+        return self.store.exists
+
+    def _load(self) -> dict:
+        return self.store.load()
+
+    def _save(self, doc: dict) -> None:
+        self.store.save(doc)
 
     def create(self, master: bytes) -> Keys:
         secret, dk = new_key(), DataKey(1, new_key())

@@ -1,0 +1,1 @@
+"""Alembic migrations of the server-mode (PostgreSQL) schema; applied by `atlas db upgrade`."""
