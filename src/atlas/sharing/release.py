@@ -21,13 +21,13 @@ from atlas.privacy.fingerprint import fingerprint_rows, manifest_mark, recipient
 from atlas.privacy.purposes import check_purpose
 from atlas.privacy.usage import record_usage_for_purpose
 from atlas.privacy.users import actor_for
-from atlas.protection.protect import protect
 from atlas.protection.protected import ProtectedTable
 from atlas.sharing.agreement import Agreement, check_request, with_floor
 from atlas.sharing.catalog import get_agreement
-from atlas.sharing.history import Held, check_differencing, data_state, held_by, population, remember
+from atlas.sharing.consistency import protect_with_history
+from atlas.sharing.history import Held, data_state, held_by, population, remember
 from atlas.sharing.package import VerifyResult, seal, sha256_file, verify_release, write_json
-from atlas.sharing.temporal import REASON, protect_over_time
+from atlas.sharing.temporal import REASON
 from atlas.store.tx import begin
 from atlas.store.workspace import Workspace
 from atlas.tables.service import cube_for, write_table
@@ -97,7 +97,7 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
     recipients = recipients or agreement.parties.recipients
     packages: dict[str, Path] = {}
     earlier = _held_by_any(con, recipients)
-    tables = _protect(specs, cubes, pops, earlier)
+    tables = protect_with_history(specs, cubes, pops, earlier)
     suppressed = sum(int(t.cells["flag"].isin(["p", "s"]).sum()) for t in tables)
     rows: list[tuple[str, Path, str, dict[str, str]]] = []
     try:
@@ -157,26 +157,6 @@ def _discard(root: Path) -> None:
         for p in [root, *root.rglob("*")]:
             p.chmod(0o700 if p.is_dir() else 0o600)
         shutil.rmtree(root)
-
-
-def _protect(specs: list[TableSpec], cubes: list, pops: list[str], earlier: list[Held]) -> list[ProtectedTable]:
-    """Protect tables of one population together, with what the recipient holds of that same population."""
-    out: dict[int, ProtectedTable] = {}
-    done: list[tuple[str, str, Any, list[str]]] = []
-    for pop in dict.fromkeys(pops):
-        idx = [i for i, p in enumerate(pops) if p == pop]
-        policy = specs[idx[0]].policy
-        before = [h.cube() for h in earlier if h.population == pop] if policy.method == "suppression" else None
-        tables = protect([cubes[i] for i in idx], policy, names=[specs[i].name for i in idx],
-                         title=specs[idx[0]].title, measure=specs[idx[0]].measure.kind,
-                         published_before=before or None)
-        tables = protect_over_time([cubes[i] for i in idx], tables, pop, earlier, policy)
-        for i, t in zip(idx, tables, strict=True):
-            if policy.method == "suppression":
-                check_differencing(t, pop, earlier, done, policy.min_count)
-            out[i] = t
-        done += [(t.name, pop.split(":", 1)[0], t.cells, t.dim_names) for t in tables]
-    return [out[i] for i in range(len(specs))]
 
 
 def _write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ProtectedTable], agreement: Agreement,

@@ -11,7 +11,6 @@ from atlas.privacy.purposes import check_purpose
 from atlas.privacy.usage import record_usage_for_purpose
 from atlas.privacy.users import actor_for
 from atlas.protection.cube import Cube
-from atlas.protection.protect import protect
 from atlas.protection.protected import ProtectedTable
 from atlas.store.workspace import Workspace
 from atlas.tables.compute import AREA_FIELDS, finest_counts, gazetteer
@@ -26,6 +25,17 @@ def cube_for(con, spec: TableSpec, purpose: str = "statistics") -> Cube:
     return build_cube(spec, finest, hierarchies)
 
 
+def _consistent_with_public(con, specs: list[TableSpec], cubes: list[Cube], purpose: str) -> list[ProtectedTable]:
+    """A table that leaves Atlas outside a release (file, profile, briefing pack) may meet the open data:
+    protect it with what the public already holds (call-time import: sharing builds on this module)."""
+    from atlas.sharing.agreement import PUBLIC
+    from atlas.sharing.consistency import protect_with_history
+    from atlas.sharing.history import data_state, held_by, population
+
+    state = data_state(con)
+    return protect_with_history(specs, cubes, [population(s, state, purpose) for s in specs], held_by(con, PUBLIC))
+
+
 def protected_tables(ws: Workspace, specs: Sequence[TableSpec], *, purpose: str = "statistics",
                      actor: Actor | None = None) -> list[ProtectedTable]:
     """Protect several specs together as linked tables (they share suppression and audit)."""
@@ -34,9 +44,7 @@ def protected_tables(ws: Workspace, specs: Sequence[TableSpec], *, purpose: str 
         who = actor or actor_for(con, ws.settings.user)
         authorize(who, "define_tables", {"tables": [s.name for s in specs], "purpose": purpose}, con=con)
         cubes = [cube_for(con, s, purpose) for s in specs]
-        policy = specs[0].policy
-        tables = protect(cubes, policy, names=[s.name for s in specs], title=specs[0].title,
-                         measure=specs[0].measure.kind)
+        tables = _consistent_with_public(con, list(specs), cubes, purpose)
         for s, t in zip(specs, tables, strict=True):
             log_event(con, who.name, "table", s.name, purpose=purpose, keys=ws.keys,
                       detail={"dimensions": [d.field for d in s.dimensions], "method": s.protection.method,
