@@ -94,6 +94,7 @@ def eligible_sql(kind: str, purpose: str) -> str:
     all_null = " AND ".join(f"(persons.{w} IS NULL OR persons.{w} = 'unknown')" for w in WG)
     return f"""SELECT persons.*, coalesce(g.country, persons.host_country) AS adm0,
                  CASE WHEN {any_severe} THEN true WHEN {all_null} THEN NULL ELSE false END AS wg_disability,
+                 persons.languages[1] AS main_language,
                  CAST(floor(persons.record_key * {CKEY_SCALE}) AS BIGINT) AS ckey_units
                FROM persons LEFT JOIN atlas_gazetteer g ON g.pcode = persons.area
                WHERE {eligible_records_filter(purpose, "persons")}

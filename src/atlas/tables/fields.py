@@ -1,7 +1,8 @@
 """Fields a table spec may name, derived from the store's canonical list (store/fields.py) and vocab code lists.
 
 These are the only identifiers that can reach a query. Table-only additions: `adm0/adm1/adm2`
-(derived from `area` via the gazetteer) and `wg_disability` (Washington Group disability flag).
+(derived from `area` via the gazetteer), `wg_disability` (Washington Group disability flag) and
+`main_language` (the first language listed, the mother tongue: `languages` is a list, not a dimension).
 """
 
 from __future__ import annotations
@@ -127,6 +128,9 @@ def all_fields() -> dict[str, FieldDef]:
         label="Disability (Washington Group short set)",
     )
     out["wg_disability"] = replace(out["wg_disability"], record_kinds=("person",))
+    out["main_language"] = FieldDef(
+        "main_language", "code", label="Main language (first listed, ISO 639-3)", record_kinds=("person",)
+    )
     out["sampling_weight"] = FieldDef(
         "sampling_weight", "number", dimension=False, label="Sampling weight", record_kinds=("person",)
     )
