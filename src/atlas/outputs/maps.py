@@ -28,6 +28,7 @@ from matplotlib.patches import Patch
 
 from atlas.errors import Issue, RejectedInput
 from atlas.outputs.narrative.phrases import ui
+from atlas.outputs.shaping import display, rc_for
 from atlas.protection.cube import PERTURBED, PRIMARY, SECONDARY, TOTAL
 from atlas.protection.protected import ProtectedTable
 
@@ -53,6 +54,7 @@ class MapOptions:
     source: str = "Atlas"
     date: dt.date | None = None
     fixed: Mapping[str, str] | None = None
+    size: tuple[float, float] = (9, 7.5)
 
 
 def area_dimension_name(table: ProtectedTable, codes: set[str] | None = None) -> str:
@@ -118,8 +120,8 @@ def choropleth(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOptio
     """A choropleth figure with classed colours, hatched suppressed areas and the full legend and notes."""
     o = options or MapOptions()
     frame = map_frame(table, geoms, o.fixed)
-    with plt.rc_context(SVG_RC):
-        fig, ax = plt.subplots(figsize=(9, 7.5), dpi=100)
+    with plt.rc_context(rc_for(o.lang)):
+        fig, ax = plt.subplots(figsize=o.size, dpi=100)
         ax.set_axis_off()
         handles = _draw_classes(ax, frame, o)
         handles += _draw_suppressed(ax, frame, table, o.lang)
@@ -127,9 +129,12 @@ def choropleth(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOptio
         if len(rest):
             rest.plot(ax=ax, color=NO_DATA, edgecolor="white", linewidth=0.3, gid="no-data-areas")
             handles.append(Patch(facecolor=NO_DATA, edgecolor="white", label=ui(o.lang, "no_data")))
-        title = ax.set_title(o.title or table.title or table.name, fontsize=13, loc="left")
+        for h in handles:
+            h.set_label(display(h.get_label()))
+        title = ax.set_title(display(o.title or table.title or table.name), fontsize=13, loc="left")
         title.set_gid("map-title")
-        legend = ax.legend(handles=handles, title=ui(o.lang, "classes", scheme=ui(o.lang, o.scheme), k=_n_classes(handles)),
+        legend_title = ui(o.lang, "classes", scheme=ui(o.lang, o.scheme), k=_n_classes(handles))
+        legend = ax.legend(handles=handles, title=display(legend_title),
                            loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8, title_fontsize=8,
                            frameon=False)
         legend.set_gid("map-legend")
@@ -186,7 +191,7 @@ def _notes(fig: Figure, table: ProtectedTable, o: MapOptions) -> None:
     day = format_date(o.date or dt.date.today(), format="long", locale=o.lang)
     lines = [ui(o.lang, "source", source=o.source) + "    " + ui(o.lang, "date", date=day), disclosure_note(table, o.lang)]
     for i, line in enumerate(lines):
-        fig.text(0.02, 0.05 - 0.03 * i, line, fontsize=7.5, color="#333333", gid=f"map-note-{i}", wrap=True)
+        fig.text(0.02, 0.05 - 0.03 * i, display(line), fontsize=7.5, color="#333333", gid=f"map-note-{i}", wrap=True)
 
 
 def write_map(table: ProtectedTable, geoms: gpd.GeoDataFrame, out: Path, options: MapOptions | None = None) -> Path:
@@ -194,7 +199,7 @@ def write_map(table: ProtectedTable, geoms: gpd.GeoDataFrame, out: Path, options
     fig = choropleth(table, geoms, options)
     fmt = out.suffix.lstrip(".").lower() or "svg"
     meta = {"Date": None} if fmt == "svg" else {}
-    with plt.rc_context(SVG_RC):
+    with plt.rc_context(rc_for((options or MapOptions()).lang)):
         fig.savefig(out, format=fmt, metadata=meta, bbox_inches="tight", dpi=150 if fmt == "png" else 100)
     plt.close(fig)
     return out
@@ -206,7 +211,7 @@ def svg_text(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOptions
 
     fig = choropleth(table, geoms, options)
     buf = io.StringIO()
-    with plt.rc_context(SVG_RC):
+    with plt.rc_context(rc_for((options or MapOptions()).lang)):
         fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     plt.close(fig)
     text = buf.getvalue()

@@ -1,17 +1,16 @@
-"""Right-to-left text for figures drawn by Matplotlib, which neither joins Arabic letters nor reorders bidi runs.
+"""Right-to-left text in figures drawn by Matplotlib.
 
-Text is reshaped to Arabic presentation forms (arabic-reshaper) and put in visual order (python-bidi), so a
-left-to-right renderer shows it correctly; right-to-left figures save their text as glyph outlines, so the
-shaping survives renderers (WeasyPrint) that lay out SVG text on their own.
+Matplotlib 3.11 lays text out with libraqm (bidi reordering and Arabic joining), so strings are passed as they
+are; an older Matplotlib without libraqm gets them reshaped (arabic-reshaper) and put in visual order
+(python-bidi) when those packages are installed. Right-to-left figures save their text as glyph outlines, so
+the shaping survives renderers (WeasyPrint) that lay out SVG text themselves without shaping Arabic.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
-
-import arabic_reshaper
-from bidi import get_display
 
 from atlas.outputs.narrative.phrases import RTL
 
@@ -24,9 +23,22 @@ def needs_shaping(text: str) -> bool:
     return bool(_RTL_CHARS.search(text))
 
 
+@cache
+def matplotlib_shapes() -> bool:
+    """True when Matplotlib lays out complex scripts itself (built with libraqm)."""
+    from matplotlib import ft2font
+
+    return bool(getattr(ft2font, "__libraqm_version__", ""))
+
+
 def display(text: str) -> str:
-    """Text as a left-to-right renderer must draw it: Arabic joined and every line in visual order."""
-    if not needs_shaping(text):
+    """Text as Matplotlib must be given it to show right-to-left lines joined and in the right order."""
+    if not needs_shaping(text) or matplotlib_shapes():
+        return text
+    try:
+        import arabic_reshaper
+        from bidi import get_display
+    except ImportError:
         return text
     return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
 
