@@ -10,10 +10,10 @@ from typing import Any
 
 import duckdb
 
-from atlas.errors import Issue, NotFound
-from atlas.privacy.access import authorize
+from atlas.errors import NotFound
 from atlas.sharing.agreement import PUBLIC
-from atlas.sharing.package import MANIFEST
+from atlas.sharing.serving import release_files, release_for, visible_releases
+from atlas.web.auth import PUBLIC as PUBLIC_VISITOR
 from atlas.web.auth import Principal
 
 MEDIA = {".csv": "text/csv", ".json": "application/json", ".xlsx":
@@ -23,7 +23,7 @@ MEDIA = {".csv": "text/csv", ".json": "application/json", ".xlsx":
 
 @dataclass(frozen=True)
 class ReleaseRow:
-    """One recipient's package of one release."""
+    """One recipient's package of one release, as `atlas.sharing.serving` lists it."""
 
     release_id: str
     agreement: str
@@ -34,6 +34,11 @@ class ReleaseRow:
     path: Path
     created_at: datetime
     request_id: int | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ReleaseRow:
+        return cls(row["release_id"], row["agreement"], int(row["version"]), row["kind"], row["recipient"],
+                   row["purpose"], Path(row["path"]), row["created_at"], row["request_id"])
 
     @property
     def url(self) -> str:
@@ -47,52 +52,30 @@ class ReleaseRow:
         return json.loads((self.path / "metadata.json").read_text(encoding="utf-8"))
 
     def files(self) -> list[tuple[str, int]]:
-        """(file name, bytes) of every file of the package, manifest order."""
-        manifest = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        return [(f["path"], int(f["bytes"])) for f in manifest["files"]] + [
-            (MANIFEST, (self.path / MANIFEST).stat().st_size), ("manifest.sig", (self.path / "manifest.sig").stat().st_size)]
+        """(file name, bytes) of every file of the package, from its signed manifest."""
+        listed = release_files({"path": str(self.path)})
+        return [(name, int(info["bytes"])) for name, info in listed.items()]
 
 
-_COLUMNS = "release_id, agreement, version, kind, recipient, purpose, path, created_at, request_id"
-
-
-def _rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[ReleaseRow]:
-    rows = con.execute(f"SELECT {_COLUMNS} FROM releases WHERE {where} ORDER BY created_at DESC, version DESC",
-                       params).fetchall()
-    return [ReleaseRow(r[0], r[1], int(r[2]), r[3], r[4], r[5], Path(r[6]), r[7], r[8]) for r in rows]
-
-
-def visible_releases(con: duckdb.DuckDBPyConnection, who: Principal, *, public_only: bool = False) -> list[ReleaseRow]:
-    """Public releases for everyone; an organisation's own for its members; all for stewards and auditors."""
-    if public_only or not who.can("read_releases"):
-        return _rows(con, "recipient = ?", [PUBLIC])
-    if who.is_steward or "auditor" in who.roles:
-        return _rows(con, "TRUE", [])
-    return _rows(con, "recipient = ? OR recipient = ?", [PUBLIC, who.organisation or ""])
+def visible(con: duckdb.DuckDBPyConnection, who: Principal, *, public_only: bool = False) -> list[ReleaseRow]:
+    """Packages the caller may download now (the rules of `atlas.sharing.serving`), newest first."""
+    rows = [ReleaseRow.of(r) for r in visible_releases(con, who.actor)]
+    return [r for r in rows if r.public] if public_only else rows
 
 
 def latest_public(con: duckdb.DuckDBPyConnection) -> ReleaseRow | None:
-    found = _rows(con, "recipient = ?", [PUBLIC])
+    found = visible(con, PUBLIC_VISITOR, public_only=True)
     return found[0] if found else None
 
 
 def get_release(con: duckdb.DuckDBPyConnection, who: Principal, agreement: str, version: int,
                 recipient: str) -> ReleaseRow:
-    """One package, if the caller may read it (refusals are audited by `authorize`)."""
-    found = _rows(con, "agreement = ? AND version = ? AND recipient = ?", [agreement, version, recipient])
-    if not found:
-        raise NotFound(f"No release {agreement}/{version} for {recipient}.",
-                       issues=[Issue("release-missing", "see the catalogue", value=f"{agreement}/{version}")])
-    row = found[0]
-    if not row.public:
-        if who.actor is None:
-            raise NotFound(f"No release {agreement}/{version} for {recipient}.")
-        authorize(who.actor, "read_releases", {"organisation": recipient, "id": row.release_id}, con=con)
-    return row
+    """One package, if the caller may read it (refusals name the clause and are audited)."""
+    return ReleaseRow.of(release_for(con, who.actor, agreement, version, recipient=recipient))
 
 
 def release_file(row: ReleaseRow, name: str) -> Path:
-    """A file listed in the package (nothing else: no path outside it can be asked for)."""
+    """A file listed in the package's manifest (nothing else: no path outside it can be asked for)."""
     if name not in {n for n, _ in row.files()}:
         raise NotFound(f"No file {name!r} in release {row.release_id}.")
     return row.path / name
@@ -102,14 +85,14 @@ def _media(name: str) -> str:
     return MEDIA.get(Path(name).suffix.lower(), "application/octet-stream")
 
 
-def dataset(row: ReleaseRow, base: str) -> dict[str, Any]:
+def dataset(row: ReleaseRow, base: str, title: str | None = None) -> dict[str, Any]:
     """A dcat:Dataset for one package, with one dcat:Distribution per file."""
     meta = row.metadata()
     url = base.rstrip("/") + row.url
     period = meta.get("period") or {}
     return {
         "@type": "dcat:Dataset", "@id": url, "dct:identifier": row.release_id,
-        "dct:title": meta.get("title") or f"{row.agreement} release {row.version}",
+        "dct:title": f"{title or row.agreement} ({row.release_id})",
         "dct:description": "; ".join(t.get("title") or t["name"] for t in meta.get("tables", [])),
         "dct:publisher": {"@type": "foaf:Agent", "foaf:name": meta.get("provider")},
         "dct:issued": {"@value": row.created_at.isoformat(), "@type": "xsd:dateTime"},
@@ -130,11 +113,11 @@ CONTEXT = {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/term
            "foaf": "http://xmlns.com/foaf/0.1/", "xsd": "http://www.w3.org/2001/XMLSchema#"}
 
 
-def catalog(rows: list[ReleaseRow], base: str, title: str) -> dict[str, Any]:
+def catalog(rows: list[ReleaseRow], base: str, title: str, titles: dict[str, str] | None = None) -> dict[str, Any]:
     """A dcat:Catalog of the given packages (the public catalogue lists public releases only)."""
     return {"@context": CONTEXT, "@type": "dcat:Catalog", "@id": base.rstrip("/") + "/catalogue",
-            "dct:title": title, "dcat:dataset": [dataset(r, base) for r in rows]}
+            "dct:title": title, "dcat:dataset": [dataset(r, base, (titles or {}).get(r.agreement)) for r in rows]}
 
 
-def single(row: ReleaseRow, base: str) -> dict[str, Any]:
-    return {"@context": CONTEXT, **dataset(row, base)}
+def single(row: ReleaseRow, base: str, title: str | None = None) -> dict[str, Any]:
+    return {"@context": CONTEXT, **dataset(row, base, title)}

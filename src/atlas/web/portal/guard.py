@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from atlas.errors import AtlasError, NotFound, PolicyRefused, RejectedInput
@@ -22,6 +22,10 @@ def visitor(request: Request) -> Principal:
     except Unauthenticated:
         request.state.principal = PUBLIC
         return PUBLIC
+
+
+Visitor = Annotated[Principal, Depends(visitor)]
+FormText = Annotated[str, Form()]
 
 
 def need(request: Request, who: Principal, permission: str) -> Any:
@@ -50,7 +54,8 @@ STATUS = ((Unauthenticated, 401), (NotFound, 404), (PolicyRefused, 403), (Reject
 def error_page(request: Request, exc: AtlasError) -> Response:
     """A page saying what was refused and why (the clause), never internals."""
     who = getattr(request.state, "principal", None) or PUBLIC
-    if isinstance(exc, Unauthenticated) and request.method == "GET":
+    signing_in = isinstance(exc, Unauthenticated) or getattr(exc, "clause", None) == "access:authentication"
+    if signing_in and request.method == "GET" and who.anonymous:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     status = next((s for kind, s in STATUS if isinstance(exc, kind)), 500)
     t = translator(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -19,7 +19,7 @@ COOKIE = "atlas_lang"
 NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """The messages of one language (English fills any key a translation lacks)."""
     text = resources.files("atlas.web.portal").joinpath("i18n", f"{lang}.json").read_text(encoding="utf-8")
@@ -67,7 +67,11 @@ class Translator:
         text = catalogue(self.lang).get(key, key)
         return text.format(**kw) if kw else text
 
-    def num(self, value: float | int | None) -> str:
+    def get(self, key: str, default: str) -> str:
+        """A message whose key is built from data (a dimension, a status), with a fallback."""
+        return catalogue(self.lang).get(key, default)
+
+    def num(self, value: float | None) -> str:
         if value is None:
             return self("suppressed")
         return format_decimal(value, locale=self.lang)

@@ -3,41 +3,39 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from atlas.errors import NotFound, PolicyRefused, RejectedInput
 from atlas.sharing.agreement import GEO_RANK, Agreement
-from atlas.sharing.catalog import list_agreements
 from atlas.sharing.requests import list_requests, submit_request
+from atlas.sharing.serving import visible_agreements
 from atlas.tables.spec import parse_spec
 from atlas.web.auth import Principal, served_workspace
 from atlas.web.portal import catalogue as cat
-from atlas.web.portal.guard import html_errors, need, posted, visitor
+from atlas.web.portal.guard import FormText, Visitor, html_errors, need, posted
 from atlas.web.portal.render import page, translator
 
 router = APIRouter(prefix="/partner", include_in_schema=False)
 AGE_BANDS = [0, 18, 30, 45, 60]
 
 
-def _mine(agreements: list[Agreement], who: Principal) -> list[Agreement]:
-    """Agreements the caller's organisation receives under (stewards see them all)."""
-    if who.is_steward:
-        return [a for a in agreements if not a.is_public]
-    return [a for a in agreements if who.organisation in a.parties.recipients]
+def _mine(con: Any, who: Principal) -> list[Agreement]:
+    """Agreements the caller's organisation receives under (stewards and auditors: every non-public one)."""
+    return [a for a in visible_agreements(con, who.actor) if not a.is_public]
 
 
 @router.get("")
 @html_errors
-def home(request: Request, who: Principal = Depends(visitor)) -> Response:
+def home(request: Request, who: Visitor) -> Response:
     """My agreements, my organisation's releases and my special-run requests."""
     actor = need(request, who, "read_releases")
     ws = served_workspace(request)
     with ws.connect() as con:
-        agreements = _mine(list_agreements(con), who)
-        releases = [r for r in cat.visible_releases(con, who) if not r.public]
+        agreements = _mine(con, who)
+        releases = [r for r in cat.visible(con, who) if not r.public]
     requests = list_requests(ws, actor)
     return page(request, "partner.html", who, title=translator(request)("partner_title"), agreements=agreements,
                 releases=releases, requests=requests, now=datetime.now(UTC))
@@ -45,7 +43,7 @@ def home(request: Request, who: Principal = Depends(visitor)) -> Response:
 
 def _form_context(request: Request, who: Principal) -> dict[str, Any]:
     with served_workspace(request).connect() as con:
-        runnable = [a for a in _mine(list_agreements(con), who) if a.special_runs.allowed and a.status == "active"]
+        runnable = [a for a in _mine(con, who) if a.special_runs.allowed and a.status == "active"]
     now = datetime.now(UTC)
     return {"agreements": runnable, "now": now,
             "levels": sorted({lvl for a in runnable for lvl in GEO_RANK if GEO_RANK[lvl] <= GEO_RANK[
@@ -54,7 +52,7 @@ def _form_context(request: Request, who: Principal) -> dict[str, Any]:
 
 @router.get("/requests/new")
 @html_errors
-def request_form(request: Request, who: Principal = Depends(visitor)) -> Response:
+def request_form(request: Request, who: Visitor) -> Response:
     need(request, who, "request_runs")
     t = translator(request)
     return page(request, "request_new.html", who, title=t("request_title"), form={}, **_form_context(request, who))
@@ -84,20 +82,20 @@ def build_spec(name: str, title: str, dimensions: list[str], level: str, nationa
 
 @router.post("/requests")
 @html_errors
-def request_submit(request: Request, agreement: str = Form(""), purpose: str = Form(""), name: str = Form(""),
-                   title: str = Form(""), dimensions: list[str] = Form(default_factory=list),
-                   level: str = Form(""), nationality: str = Form(""), csrf_token: str = Form(""),
-                   who: Principal = Depends(visitor)) -> Response:
+def request_submit(request: Request, who: Visitor, agreement: FormText = "", purpose: FormText = "", name: FormText = "",
+                   title: FormText = "", dimensions: Annotated[list[str] | None, Form()] = None,
+                   level: FormText = "", nationality: FormText = "", csrf_token: FormText = "") -> Response:
     """Check the run against the agreement; it waits for a steward or is released at once."""
     posted(who, csrf_token)
     actor = need(request, who, "request_runs")
     t = translator(request)
     ws = served_workspace(request)
+    dimensions = dimensions or []
     form = {"agreement": agreement, "purpose": purpose, "name": name, "title": title, "dimensions": dimensions,
             "level": level, "nationality": nationality}
     try:
         with ws.connect() as con:
-            chosen = next((a for a in _mine(list_agreements(con), who) if a.name == agreement), None)
+            chosen = next((a for a in _mine(con, who) if a.name == agreement), None)
         if chosen is None:
             raise NotFound(f"No agreement {agreement!r} for your organisation.")
         if not dimensions:
@@ -114,7 +112,7 @@ def request_submit(request: Request, agreement: str = Form(""), purpose: str = F
 
 @router.get("/requests/{request_id}")
 @html_errors
-def request_status(request: Request, request_id: int, who: Principal = Depends(visitor)) -> Response:
+def request_status(request: Request, who: Visitor, request_id: int) -> Response:
     """Follow one request: pending, released (with its package), rejected or refused (with the clause)."""
     actor = need(request, who, "request_runs")
     found = [r for r in list_requests(served_workspace(request), actor) if r["request_id"] == request_id]

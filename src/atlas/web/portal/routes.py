@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from atlas.errors import NotFound, PolicyRefused
@@ -26,7 +26,7 @@ from atlas.web.auth import (
 )
 from atlas.web.portal import catalogue as cat
 from atlas.web.portal import figures
-from atlas.web.portal.guard import html_errors, posted, visitor
+from atlas.web.portal.guard import FormText, Visitor, html_errors, posted
 from atlas.web.portal.published import read_release
 from atlas.web.portal.render import page, translator
 
@@ -67,7 +67,7 @@ def _release_view(request: Request, row: cat.ReleaseRow) -> dict:
 
 @router.get("/")
 @html_errors
-def home(request: Request, who: Principal = Depends(visitor)) -> Response:
+def home(request: Request, who: Visitor) -> Response:
     """Headline figures, map, pyramid and narrative of the latest public release."""
     t = translator(request)
     with served_workspace(request).connect() as con:
@@ -83,23 +83,23 @@ def home(request: Request, who: Principal = Depends(visitor)) -> Response:
 
 @router.get("/catalogue")
 @html_errors
-def catalogue(request: Request, who: Principal = Depends(visitor)) -> Response:
+def catalogue(request: Request, who: Visitor) -> Response:
     """Public releases with their downloads and their DCAT description."""
     t = translator(request)
     with served_workspace(request).connect() as con:
-        rows = cat.visible_releases(con, who, public_only=True)
+        rows = cat.visible(con, who, public_only=True)
     titles = _titles(request, rows)
-    jsonld = json.dumps(cat.catalog(rows, _base(request), t("catalogue_title")), ensure_ascii=False)
+    jsonld = json.dumps(cat.catalog(rows, _base(request), t("catalogue_title"), titles), ensure_ascii=False)
     return page(request, "catalogue.html", who, title=t("catalogue_title"), rows=rows, titles=titles,
                 jsonld=jsonld.replace("</", "<\\/"))
 
 
 @router.get("/catalogue.jsonld")
 @html_errors
-def catalogue_jsonld(request: Request, who: Principal = Depends(visitor)) -> Response:
+def catalogue_jsonld(request: Request, who: Visitor) -> Response:
     with served_workspace(request).connect() as con:
-        rows = cat.visible_releases(con, who, public_only=True)
-    body = cat.catalog(rows, _base(request), translator(request)("catalogue_title"))
+        rows = cat.visible(con, who, public_only=True)
+    body = cat.catalog(rows, _base(request), translator(request)("catalogue_title"), _titles(request, rows))
     return JSONResponse(body, media_type="application/ld+json")
 
 
@@ -110,29 +110,29 @@ def _row(request: Request, who: Principal, agreement: str, version: int, recipie
 
 @router.get("/releases/{agreement}/{version}/{recipient}")
 @html_errors
-def release(request: Request, agreement: str, version: int, recipient: str,
-            who: Principal = Depends(visitor)) -> Response:
+def release(request: Request, who: Visitor, agreement: str, version: int, recipient: str) -> Response:
     """One package: its tables drawn, its files to download, its disclosure report."""
     row = _row(request, who, agreement, version, recipient)
     view = _release_view(request, row)
     disclosure = json.loads((row.path / "disclosure_report.json").read_text(encoding="utf-8"))
-    jsonld = json.dumps(cat.single(row, _base(request)), ensure_ascii=False).replace("</", "<\\/")
+    title = _titles(request, [row]).get(row.agreement)
+    jsonld = json.dumps(cat.single(row, _base(request), title), ensure_ascii=False).replace("</", "<\\/")
     return page(request, "release.html", who, title=row.release_id, release=view, files=row.files(),
-                disclosure=disclosure, jsonld=jsonld, agreement_title=_titles(request, [row]).get(row.agreement))
+                disclosure=disclosure, jsonld=jsonld, agreement_title=title)
 
 
 @router.get("/releases/{agreement}/{version}/{recipient}/dcat.jsonld")
 @html_errors
-def release_jsonld(request: Request, agreement: str, version: int, recipient: str,
-                   who: Principal = Depends(visitor)) -> Response:
+def release_jsonld(request: Request, who: Visitor, agreement: str, version: int, recipient: str) -> Response:
     row = _row(request, who, agreement, version, recipient)
-    return JSONResponse(cat.single(row, _base(request)), media_type="application/ld+json")
+    title = _titles(request, [row]).get(row.agreement)
+    return JSONResponse(cat.single(row, _base(request), title), media_type="application/ld+json")
 
 
 @router.get("/releases/{agreement}/{version}/{recipient}/files/{name}")
 @html_errors
-def download(request: Request, agreement: str, version: int, recipient: str, name: str,
-             who: Principal = Depends(visitor)) -> Response:
+def download(request: Request, who: Visitor, agreement: str, version: int, recipient: str,
+             name: str) -> Response:
     """A file of the package as released; downloads of restricted packages enter the audit trail."""
     row = _row(request, who, agreement, version, recipient)
     path = cat.release_file(row, name)
@@ -145,8 +145,8 @@ def download(request: Request, agreement: str, version: int, recipient: str, nam
 
 @router.get("/releases/{agreement}/{version}/{recipient}/figures/{table}.{kind}.svg")
 @html_errors
-def figure(request: Request, agreement: str, version: int, recipient: str, table: str, kind: str,
-           who: Principal = Depends(visitor)) -> Response:
+def figure(request: Request, who: Visitor, agreement: str, version: int, recipient: str, table: str,
+           kind: str) -> Response:
     """A map or population pyramid of one released table, as SVG in the page's language."""
     row = _row(request, who, agreement, version, recipient)
     found = [x for x in read_release(row.path) if x.name == table]
@@ -177,15 +177,15 @@ def _next(target: str | None) -> str:
 
 @router.get("/login")
 @html_errors
-def login_form(request: Request, who: Principal = Depends(visitor)) -> Response:
+def login_form(request: Request, who: Visitor) -> Response:
     t = translator(request)
     return page(request, "login.html", who, title=t("login_title"), next=_next(request.query_params.get("next")))
 
 
 @router.post("/login")
 @html_errors
-def login(request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/"),
-          who: Principal = Depends(visitor)) -> Response:
+def login(request: Request, who: Visitor, username: FormText = "", password: FormText = "",
+          next: FormText = "/") -> Response:
     """Password sign-in; the session cookie is HttpOnly, SameSite=Lax, and Secure behind TLS."""
     t = translator(request)
     try:
@@ -214,7 +214,7 @@ def _landing(request: Request, name: str) -> str:
 
 @router.post("/logout")
 @html_errors
-def logout(request: Request, csrf_token: str = Form(""), who: Principal = Depends(visitor)) -> Response:
+def logout(request: Request, who: Visitor, csrf_token: FormText = "") -> Response:
     posted(who, csrf_token)
     close_session(request, who)
     response = RedirectResponse("/", status_code=303)

@@ -7,8 +7,9 @@ import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from atlas.errors import RejectedInput
@@ -18,8 +19,8 @@ from atlas.privacy.audit import audit_report, log_event, tail, verify_chain
 from atlas.privacy.session import acting
 from atlas.sharing.catalog import activate_crisis, end_crisis, list_agreements, set_status
 from atlas.sharing.requests import decide_request, list_requests
-from atlas.web.auth import Principal, served_workspace
-from atlas.web.portal.guard import html_errors, need, posted, visitor
+from atlas.web.auth import served_workspace
+from atlas.web.portal.guard import FormText, Visitor, html_errors, need, posted
 from atlas.web.portal.render import page, translator
 
 router = APIRouter(prefix="/steward", include_in_schema=False)
@@ -29,7 +30,7 @@ ROWS_SHOWN = 100
 
 @router.get("")
 @html_errors
-def home(request: Request, who: Principal = Depends(visitor)) -> Response:
+def home(request: Request, who: Visitor) -> Response:
     """What waits for a steward: pending requests, open quarantine, agreements in crisis."""
     actor = need(request, who, "approve_sharing")
     ws = served_workspace(request)
@@ -45,16 +46,16 @@ def home(request: Request, who: Principal = Depends(visitor)) -> Response:
 
 @router.get("/ingest")
 @html_errors
-def ingest_form(request: Request, who: Principal = Depends(visitor)) -> Response:
+def ingest_form(request: Request, who: Visitor) -> Response:
     need(request, who, "ingest")
     return page(request, "ingest.html", who, title=translator(request)("ingest_title"), result=None)
 
 
 @router.post("/ingest")
 @html_errors
-def ingest(request: Request, file: UploadFile = File(...), mapping: UploadFile | None = File(None),
-           kind: str = Form("person"), country: str = Form(""), source_name: str = Form(""),
-           dry_run: bool = Form(False), csrf_token: str = Form(""), who: Principal = Depends(visitor)) -> Response:
+def ingest(request: Request, who: Visitor, file: Annotated[UploadFile, File()], mapping: Annotated[UploadFile | None, File()] = None,
+           kind: FormText = "person", country: FormText = "", source_name: FormText = "",
+           dry_run: Annotated[bool, Form()] = False, csrf_token: FormText = "") -> Response:
     """Ingest one uploaded file as one batch and show its validation report (files are kept outside the
     workspace only for the length of the request)."""
     posted(who, csrf_token)
@@ -87,7 +88,7 @@ def ingest(request: Request, file: UploadFile = File(...), mapping: UploadFile |
 
 @router.get("/quarantine")
 @html_errors
-def quarantine(request: Request, who: Principal = Depends(visitor)) -> Response:
+def quarantine(request: Request, who: Visitor) -> Response:
     need(request, who, "ingest")
     with served_workspace(request).connect() as con:
         rows = list_rows(con)
@@ -98,8 +99,7 @@ def quarantine(request: Request, who: Principal = Depends(visitor)) -> Response:
 
 @router.post("/quarantine/{batch_id}/retry")
 @html_errors
-def quarantine_retry(request: Request, batch_id: int, csrf_token: str = Form(""),
-                     who: Principal = Depends(visitor)) -> Response:
+def quarantine_retry(request: Request, who: Visitor, batch_id: int, csrf_token: FormText = "") -> Response:
     posted(who, csrf_token)
     need(request, who, "ingest")
     retry(served_workspace(request), batch_id)
@@ -108,7 +108,7 @@ def quarantine_retry(request: Request, batch_id: int, csrf_token: str = Form("")
 
 @router.get("/requests")
 @html_errors
-def requests(request: Request, who: Principal = Depends(visitor)) -> Response:
+def requests(request: Request, who: Visitor) -> Response:
     actor = need(request, who, "approve_sharing")
     rows = list_requests(served_workspace(request), actor)
     return page(request, "steward_requests.html", who, title=translator(request)("requests_title"),
@@ -118,8 +118,8 @@ def requests(request: Request, who: Principal = Depends(visitor)) -> Response:
 
 @router.post("/requests/{request_id}")
 @html_errors
-def decide(request: Request, request_id: int, decision: str = Form(""), reason: str = Form(""),
-           csrf_token: str = Form(""), who: Principal = Depends(visitor)) -> Response:
+def decide(request: Request, who: Visitor, request_id: int, decision: FormText = "", reason: FormText = "",
+           csrf_token: FormText = "") -> Response:
     """Approve (re-checked, protected, released) or reject a pending request, with the reason recorded."""
     posted(who, csrf_token)
     actor = need(request, who, "approve_sharing")
@@ -131,7 +131,7 @@ def decide(request: Request, request_id: int, decision: str = Form(""), reason: 
 
 @router.get("/agreements")
 @html_errors
-def agreements(request: Request, who: Principal = Depends(visitor)) -> Response:
+def agreements(request: Request, who: Visitor) -> Response:
     need(request, who, "manage_agreements")
     with served_workspace(request).connect() as con:
         rows = list_agreements(con)
@@ -141,8 +141,8 @@ def agreements(request: Request, who: Principal = Depends(visitor)) -> Response:
 
 @router.post("/agreements/{name}/crisis")
 @html_errors
-def crisis(request: Request, name: str, action: str = Form(""), trigger: str = Form(""), days: str = Form(""),
-           csrf_token: str = Form(""), who: Principal = Depends(visitor)) -> Response:
+def crisis(request: Request, who: Visitor, name: str, action: FormText = "", trigger: FormText = "", days: FormText = "",
+           csrf_token: FormText = "") -> Response:
     """Activate (with its trigger, for at most the agreed days) or end a crisis activation."""
     posted(who, csrf_token)
     actor = need(request, who, "manage_agreements")
@@ -160,8 +160,8 @@ def crisis(request: Request, name: str, action: str = Form(""), trigger: str = F
 
 @router.post("/agreements/{name}/status")
 @html_errors
-def status(request: Request, name: str, status: str = Form(""), reason: str = Form(""), csrf_token: str = Form(""),
-           who: Principal = Depends(visitor)) -> Response:
+def status(request: Request, who: Visitor, name: str, status: FormText = "", reason: FormText = "",
+           csrf_token: FormText = "") -> Response:
     posted(who, csrf_token)
     actor = need(request, who, "manage_agreements")
     if status not in ("active", "suspended") or not reason.strip():
@@ -173,7 +173,7 @@ def status(request: Request, name: str, status: str = Form(""), reason: str = Fo
 
 @router.get("/audit")
 @html_errors
-def audit(request: Request, who: Principal = Depends(visitor)) -> Response:
+def audit(request: Request, who: Visitor) -> Response:
     """Is the trail intact, who did what in the last 30 days, refusals, and the latest entries."""
     actor = need(request, who, "read_audit")
     ws = served_workspace(request)
