@@ -26,7 +26,8 @@ from atlas.sharing.agreement import PUBLIC, Agreement, check_in_force, check_req
 from atlas.sharing.catalog import get_agreement, list_agreements
 from atlas.sharing.history import data_state, population
 from atlas.sharing.package import MANIFEST, SIGNATURE, sha256_file
-from atlas.sharing.release import _held_by_any, _protect
+from atlas.sharing.consistency import protect_with_history
+from atlas.sharing.release import _held_by_any
 from atlas.tables.service import cube_for
 
 OVERSEERS = frozenset({"steward", "auditor"})
@@ -95,7 +96,8 @@ def table_for(con: duckdb.DuckDBPyConnection, actor: Actor | None, agreement: Ag
     wanted = pops[[s.name for s in specs].index(table)]
     group = [i for i, p in enumerate(pops) if p == wanted]
     cubes = [cube_for(con, specs[i], purpose) for i in group]
-    tables = _protect([specs[i] for i in group], cubes, [pops[i] for i in group], _held_by_any(con, recipients))
+    tables = protect_with_history([specs[i] for i in group], cubes, [pops[i] for i in group],
+                                  _held_by_any(con, recipients))
     result = next(t for t in tables if t.name == table)
     if not agreement.is_public:
         who = actor.name if actor else "anonymous"

@@ -1,0 +1,47 @@
+"""`atlas serve`: the REST API (and the portal) with uvicorn, on the embedded store or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from atlas.commands.common import console
+from atlas.errors import WorkspaceProblem
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (PostgreSQL server mode only).")] = 1,
+    home: Annotated[Path | None, typer.Option(help="Workspace folder (default: $ATLAS_HOME).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the API under /api/v1 (OpenAPI at /openapi.json) until interrupted."""
+    import uvicorn
+
+    from atlas.web.app import create_app
+    from atlas.web.config import ServerSettings
+
+    if home is not None:
+        os.environ["ATLAS_HOME"] = str(home)
+    settings = ServerSettings()
+    if workers > 1 and not settings.database_url:
+        raise WorkspaceProblem("The embedded store is held by one process: use --workers 1, or set "
+                               "ATLAS_DATABASE_URL (PostgreSQL server mode) for several workers.")
+    store = "PostgreSQL" if settings.database_url else f"embedded store at {settings.home}"
+    console.print(f"Atlas API on http://{host}:{port}/api/v1 ({store}, {workers} worker(s)); "
+                  f"OpenAPI at /openapi.json")
+    if workers > 1:
+        uvicorn.run("atlas.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, proxy_headers=False, server_header=False)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=False,
+                    server_header=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `atlas serve` to the root command."""
+    app.command("serve")(serve)
