@@ -15,7 +15,7 @@ import duckdb
 from atlas.errors import Issue, PolicyRefused
 from atlas.privacy.access import Actor
 from atlas.privacy.audit import log_event
-from atlas.sharing.agreement import Agreement
+from atlas.sharing.agreement import Agreement, check_in_force
 from atlas.sharing.catalog import get_agreement
 
 
@@ -34,11 +34,11 @@ def agreement_in_force(con: duckdb.DuckDBPyConnection, actor: Actor, name: str, 
     """The agreement, if it is active today, names the actor's organisation and accepts the purpose now."""
     now = now or datetime.now(UTC)
     a = get_agreement(con, name)
-    today = now.date()
+    try:
+        check_in_force(a, now)
+    except PolicyRefused as exc:
+        raise refuse(con, actor, resource, exc.clause or "status", exc.issues[0].message if exc.issues else exc.message, purpose, {"agreement": a.name}) from None
     problems = [
-        (a.status != "active", "status", f"agreement {a.name} is {a.status}"),
-        (today < a.start, "start", f"agreement {a.name} starts on {a.start}"),
-        (today >= a.expiry, "expiry", f"agreement {a.name} expired on {a.expiry}"),
         (not a.circumstances.routine and not a.crisis_on(now), "circumstances",
          f"agreement {a.name} shares data only during a crisis activation"),
         (not a.is_public and actor.organisation not in a.parties.recipients and "steward" not in actor.roles,
