@@ -32,6 +32,12 @@ def run(
     console.print(f"[green]Done.[/green] Protected tables in {report.out / 'tables'}:")
     for name, path in report.tables.items():
         console.print(f"  {name}: {path}")
+    for name, why in report.refused.items():
+        console.print(f"  [yellow]{name}: not published[/yellow] ({why})")
+    if report.logins:
+        console.print(f"Portal users (passwords also in {report.home / 'demo-logins.txt'}, mode 0600):")
+        for x in report.logins:
+            console.print(f"  {x.name:<14} {x.role:<8} {x.organisation or '':<20} {x.password}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from atlas.errors import PolicyRefused
 from atlas.settings import Settings
 from atlas.store.workspace import Workspace
 
@@ -22,6 +23,8 @@ class DemoReport:
     key_file: Path | None
     ingested: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (stored, quarantined)
     tables: dict[str, Path] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # table -> why protection refused to publish it
+    logins: list = field(default_factory=list)  # DemoLogin of the portal users created by the sharing step
 
 
 def _specs() -> list[Path]:
@@ -43,7 +46,7 @@ def run_demo(settings: Settings, *, rows: int = 50_000, seed: int = 1, out: Path
 
     home = settings.home
     key_file = None
-    if not (home / "keyring.json").exists():
+    if not Workspace.exists(settings):
         say("creating the encrypted workspace")
         key_file = Workspace.init(settings).key_file
     ws = Workspace.open(settings)
@@ -84,10 +87,17 @@ def run_demo(settings: Settings, *, rows: int = 50_000, seed: int = 1, out: Path
         say("protecting and writing the standard tables")
         specs = [load_spec(p) for p in _specs()]
         for spec in specs:
-            (table,) = protected_tables(ws, [spec], purpose="statistics")
+            try:
+                (table,) = protected_tables(ws, [spec], purpose="statistics")
+            except PolicyRefused as exc:  # e.g. a small population: refusing is the protection working
+                report.refused[spec.name] = str(exc)
+                continue
             for fmt in ("csv", "xlsx", "json"):
                 paths = write_table(table, fmt, out / "tables")
             report.tables[spec.name] = paths[0].with_suffix(".csv")
+        from atlas.demo.sharing import share_demo
+
+        report.logins = share_demo(ws, say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
