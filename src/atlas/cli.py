@@ -31,7 +31,8 @@ SUBAPPS = [
     ("key", "key"), ("geo", "geo"), ("ingest_cmd", None), ("quarantine", "quarantine"), ("vocab", "vocab"),
     ("demo", "demo"), ("demo_run", None), ("table", None), ("audit", "audit"), ("subject", "subject"), ("retention", "retention"),
     ("users", "users"), ("batches", "batch"), ("agreement", "agreement"), ("release", "release"),
-    ("request", "request"), ("scheduler", "scheduler"), ("brief", None),
+    ("request", "request"), ("scheduler", "scheduler"), ("brief", None), ("serve", None), ("db", "db"),
+    ("profile", None), ("networks", "networks"), ("evidence", "evidence"), ("trafficking", "trafficking"),
 ]
 
 
