@@ -29,7 +29,7 @@ app = typer.Typer(
 # Sub-apps: (module under atlas.commands, command group name).
 SUBAPPS = [
     ("key", "key"), ("geo", "geo"), ("ingest_cmd", None), ("quarantine", "quarantine"), ("vocab", "vocab"),
-    ("demo", "demo"), ("demo_run", None), ("table", None), ("audit", "audit"), ("subject", "subject"), ("retention", "retention"),
+    ("demo", "demo"), ("demo_run", None), ("table", None), ("audit", None), ("subject", "subject"), ("retention", "retention"),
     ("users", "users"), ("batches", "batch"), ("agreement", "agreement"), ("release", "release"),
     ("request", "request"), ("scheduler", "scheduler"), ("brief", None), ("serve", None), ("db", "db"),
     ("profile", None), ("networks", "networks"), ("evidence", "evidence"), ("trafficking", "trafficking"),
