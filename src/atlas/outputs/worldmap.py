@@ -11,6 +11,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from matplotlib.figure import Figure
 
 from atlas.errors import Issue, NotFound
@@ -51,7 +52,7 @@ def world_outlines() -> gpd.GeoDataFrame:
 def country_points(codes: list[str] | None = None) -> pd.DataFrame:
     """A point inside the largest part of each country (code, lon, lat), where route lines start and end."""
     parts = _outlines().explode(index_parts=False)
-    parts = parts.assign(area=parts.geometry.area).sort_values("area", ascending=False)
+    parts = parts.assign(area=shapely.area(parts.geometry.to_numpy())).sort_values("area", ascending=False)
     big = parts.drop_duplicates("pcode")
     pts = big.geometry.representative_point()
     out = pd.DataFrame({"code": big["pcode"].to_numpy(), "lon": pts.x.to_numpy(), "lat": pts.y.to_numpy()})
