@@ -53,8 +53,13 @@ def _visual() -> list[Renderer]:
     from atlas.outputs.charts import ChartRenderer
     from atlas.outputs.maps import MapRenderer
 
+    from atlas.outputs.visual import VisualRenderer
+
+    newer = ("map-html", "flowmap-svg", "flowmap-png", "sankey-svg", "sankey-png", "timeseries-svg", "timeseries-png",
+             "brief-html", "brief-pdf")
     return [MapRenderer("svg"), MapRenderer("png"), ChartRenderer("pyramid", "svg"), ChartRenderer("pyramid", "png"),
-            ChartRenderer("nationality-bars", "svg"), ChartRenderer("nationality-bars", "png"), NarrativeRenderer()]
+            ChartRenderer("nationality-bars", "svg"), ChartRenderer("nationality-bars", "png"), NarrativeRenderer(),
+            *(VisualRenderer(f) for f in newer)]
 
 
 def formats() -> list[str]:

@@ -162,12 +162,17 @@ def _discard(root: Path) -> None:
 def _write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ProtectedTable], agreement: Agreement,
            recipient: str, ws: Workspace) -> dict[str, str]:
     """Render every table in every agreed format; CSV rows are put in the recipient's keyed order."""
+    from atlas.outputs.visual import is_visual, write_visual
+
     marks: dict[str, str] = {}
     secret = None if agreement.is_public else recipient_secret(ws.keys, recipient)
     for t in tables:
         for fmt in agreement.formats:
             if fmt == "geojson":
                 _write_geojson(con, t, folder)
+                continue
+            if is_visual(fmt):
+                write_visual(con, t, fmt, folder)
                 continue
             for p in write_table(t, fmt, folder):
                 if agreement.licence and p.name == f"{t.name}.datapackage.json":
