@@ -107,6 +107,14 @@ def read_document(path: Path) -> str:
                                       file=str(path))])
 
 
+def parse_evidence_rows(rows: list[dict[str, Any]], source: str | None = None) -> list[EvidenceIn]:
+    """Summaries from flat rows; the text may be in a `text` or a `summary` column."""
+    from atlas.communities.networks import parse_rows
+
+    fixed = [{("text" if k == "summary" else k): v for k, v in r.items()} for r in rows]
+    return parse_rows(EvidenceIn, fixed, ("places", "nationalities", "themes"), source=source, prefix="evidence")
+
+
 def _authorize_editor(con: duckdb.DuckDBPyConnection, actor: Actor, resource: str) -> None:
     for permission in EDITORS:
         if permission in actor.permissions:
@@ -188,7 +196,8 @@ def review(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, evidence_id
 
 def _filters(themes: list[str] | None, places: list[str] | None, nationalities: list[str] | None,
              period: tuple[date, date] | None) -> tuple[str, list[Any]]:
-    sql, params = [], []
+    sql: list[str] = []
+    params: list[Any] = []
     for column, values in (("themes", themes), ("places", places), ("nationalities", nationalities)):
         if values:
             sql.append(f"list_has_any({column}, ?::VARCHAR[])")

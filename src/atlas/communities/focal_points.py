@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from atlas.communities.networks import AreaLevel, Coverage, area_sql, check_codes, protect_coverage
 from atlas.communities.responders import agreement_in_force, refuse
-from atlas.errors import NotFound, RejectedInput
+from atlas.errors import AtlasError, NotFound, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
 from atlas.privacy.consent import record_consent, withdraw
@@ -49,7 +49,10 @@ class ConsentIn(BaseModel):
 
     @model_validator(mode="after")
     def _valid(self) -> ConsentIn:
-        check_purposes(self.purposes)
+        try:
+            check_purposes(self.purposes)
+        except AtlasError as exc:
+            raise ValueError(exc.message) from None
         if self.expires_at is not None and self.expires_at <= self.given_at:
             raise ValueError("consent must expire after it was given")
         return self
@@ -262,8 +265,9 @@ def focal_coverage(con: duckdb.DuckDBPyConnection, *, purpose: str = "emergency_
     now = now or datetime.now(UTC)
     frame = con.execute(f"""
         WITH e AS (SELECT * FROM ({eligibility_sql()}) x WHERE refused_by IS NULL),
-        u AS (SELECT focal_id, unnest(areas) AS area, unnest(CASE WHEN coalesce(len(nationalities), 0) = 0
-                THEN ['unknown'] ELSE nationalities END) AS nationality FROM e),
+        u AS (SELECT a.focal_id, a.area, b.nationality FROM (SELECT focal_id, unnest(areas) AS area FROM e) a
+              JOIN (SELECT focal_id, unnest(CASE WHEN coalesce(len(nationalities), 0) = 0 THEN ['unknown']
+                    ELSE nationalities END) AS nationality FROM e) b USING (focal_id)),
         lifted AS (SELECT DISTINCT focal_id, {area_sql(level)} AS area, nationality
                    FROM u LEFT JOIN (SELECT a.pcode, a.parent, a.level FROM geo_areas a JOIN geo_sets s USING (set_id)
                                      WHERE s.active) g ON g.pcode = u.area)
@@ -271,3 +275,20 @@ def focal_coverage(con: duckdb.DuckDBPyConnection, *, purpose: str = "emergency_
                         [purpose, None, True, now.date()]).df()
     return protect_coverage(con, frame, level, f"focal_point_coverage_{level}", min_count,
                             "focal points reachable in a crisis")
+
+
+def parse_focal_rows(rows: list[dict[str, Any]], source: str | None = None) -> list[FocalPointIn]:
+    """Focal points from flat rows (CSV): list cells `a;b`, consent in `consent_*` columns; all errors at once."""
+    from atlas.communities.networks import parse_rows, split_list
+
+    prepared = []
+    for row in rows:
+        data = {k: v for k, v in row.items() if v not in (None, "")}
+        terms = {k.removeprefix("consent_"): data.pop(k) for k in list(data) if k.startswith("consent_")}
+        if terms.get("purposes"):
+            data["consent"] = {k: v for k, v in {
+                "purposes": split_list(terms["purposes"]), "given_at": terms.get("given"),
+                "recipients": split_list(terms.get("recipients")) or [ANY_RECIPIENT],
+                "scope": terms.get("scope", "crisis_only"), "expires_at": terms.get("expires")}.items() if v}
+        prepared.append(data)
+    return parse_rows(FocalPointIn, prepared, ("areas", "languages"), source=source, prefix="focal")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import duckdb
 import pandas as pd
@@ -40,6 +40,7 @@ SERVICES = ("legal_aid", "language_classes", "food", "shelter", "remittances", "
 REACH = ("local", "district", "regional", "national", "transnational")
 COVERAGE_MIN_COUNT = 3
 AreaLevel = Literal["adm1", "adm2"]
+M = TypeVar("M", bound=BaseModel)
 
 
 class NetworkIn(BaseModel):
@@ -107,23 +108,30 @@ def check_codes(con: duckdb.DuckDBPyConnection, *, areas: Iterable[str] = (), na
     return areas, nats, langs
 
 
-def parse_networks(rows: Iterable[dict[str, Any]], source: str | None = None) -> list[NetworkIn]:
-    """Validate directory rows; list fields may be `;`-separated text. Every bad row is reported at once."""
+def parse_rows(model: type[M], rows: Iterable[dict[str, Any]], list_fields: tuple[str, ...], *,
+               source: str | None = None, prefix: str = "row") -> list[M]:
+    """Validate flat rows (CSV, YAML) into `model`; list cells may be `a;b` text. Every bad row is reported."""
     out, issues = [], []
     for i, row in enumerate(rows, start=1):
         data = {k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and pd.isna(v))
                 and v != ""}
-        for key in ("nationalities", "areas", "languages", "services"):
+        for key in list_fields:
             if key in data:
                 data[key] = split_list(data[key])
         try:
-            out.append(NetworkIn.model_validate(data))
+            out.append(model.model_validate(data))
         except ValidationError as exc:
-            issues += [Issue(f"network-{e['type']}".replace("_", "-"), e["msg"], file=source, row=i,
+            issues += [Issue(f"{prefix}-{e['type']}".replace("_", "-"), e["msg"], file=source, row=i,
                              column=".".join(str(x) for x in e["loc"]) or None) for e in exc.errors()]
     if issues:
-        raise RejectedInput(f"{len(issues)} problem(s) in the directory rows", issues=issues)
+        raise RejectedInput(f"{len(issues)} problem(s) in the rows of {source or 'the input'}", issues=issues)
     return out
+
+
+def parse_networks(rows: Iterable[dict[str, Any]], source: str | None = None) -> list[NetworkIn]:
+    """Directory rows into entries."""
+    return parse_rows(NetworkIn, rows, ("nationalities", "areas", "languages", "services"), source=source,
+                      prefix="network")
 
 
 def add_networks(con: duckdb.DuckDBPyConnection, actor: Actor, networks: list[NetworkIn]) -> int:
@@ -186,8 +194,10 @@ def coverage_counts(con: duckdb.DuckDBPyConnection, level: AreaLevel = "adm1",
                     extra_where: str = "true") -> pd.DataFrame:
     """Distinct active networks per (area at `level`, nationality): the finest cells of the coverage table."""
     return con.execute(f"""
-        WITH u AS (SELECT network_id, unnest(areas) AS area, unnest(CASE WHEN len(nationalities) = 0
-                     THEN ['unknown'] ELSE nationalities END) AS nationality FROM networks n WHERE active AND {extra_where}),
+        WITH n AS (SELECT * FROM networks WHERE active AND {extra_where}),
+        u AS (SELECT a.network_id, a.area, b.nationality FROM (SELECT network_id, unnest(areas) AS area FROM n) a
+              JOIN (SELECT network_id, unnest(CASE WHEN coalesce(len(nationalities), 0) = 0 THEN ['unknown']
+                    ELSE nationalities END) AS nationality FROM n) b USING (network_id)),
         lifted AS (SELECT DISTINCT u.network_id, {area_sql(level)} AS area, u.nationality FROM u
                    LEFT JOIN (SELECT a.pcode, a.parent, a.level FROM geo_areas a JOIN geo_sets s USING (set_id)
                               WHERE s.active) g ON g.pcode = u.area)
@@ -197,17 +207,18 @@ def coverage_counts(con: duckdb.DuckDBPyConnection, level: AreaLevel = "adm1",
 
 def protect_coverage(con: duckdb.DuckDBPyConnection, finest: pd.DataFrame, level: AreaLevel, name: str,
                      min_count: int, what: str) -> Coverage:
-    """Protect distinct counts by area and nationality; publish only the area x nationality cells.
+    """Protect counts by area and nationality with every margin, as any table.
 
-    A network covering two places or nationalities counts once in each, so totals would double count:
-    they are computed (suppression protects them as if published, which only adds safety) but not printed.
+    Each cell counts distinct networks; a margin adds its children, so it counts coverage links (a network
+    serving two nationalities, or two communes of a department at adm2, counts in each): the table notes it.
     """
     gaz = gazetteer(con)
     area = h.area_dimension(gaz, level, "area")
     finest = finest[finest["area"].isin(area.parent)].copy()
     nat = h.flat_dimension("nationality", sorted(finest["nationality"].unique()) or ["unknown"])
     cube = compute_margins(finest, [area, nat], dense=True)
-    table = protect(cube, coverage_policy(min_count), names=name, title=f"{what.capitalize()} by area and nationality")
+    table = protect(cube, coverage_policy(min_count), names=name,
+                    title=f"{what.capitalize()} by area and nationality (totals count coverage links)")
     cells = table.cells
     leaf = cells[(cells["area"] != TOTAL) & (cells["nationality"] != TOTAL) & cells["value"].notna()
                  & (cells["value"] > 0)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
@@ -80,6 +80,13 @@ class ReportIn(BaseModel):
         if self.source and find_identifiers(self.source):
             raise ValueError("source must name an organisation or channel, not a person")
         return self
+
+
+def parse_report_rows(rows: list[dict[str, Any]], source: str | None = None) -> list[ReportIn]:
+    """Reports from flat rows (route_transit as `a;b`)."""
+    from atlas.communities.networks import parse_rows
+
+    return parse_rows(ReportIn, rows, ("route_transit",), source=source, prefix="report")
 
 
 def _authorize_editor(con: duckdb.DuckDBPyConnection, actor: Actor) -> None:
