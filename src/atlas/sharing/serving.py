@@ -38,7 +38,9 @@ def _overseer(actor: Actor | None) -> bool:
 
 
 def _party(agreement: Agreement, actor: Actor | None) -> bool:
-    return agreement.is_public or (actor is not None and actor.organisation in agreement.parties.recipients)
+    """Public agreements are everyone's; others belong to recipients' members who may read releases."""
+    return agreement.is_public or (actor is not None and actor.organisation in agreement.parties.recipients
+                                   and "read_releases" in actor.permissions)
 
 
 def visible_agreements(con: duckdb.DuckDBPyConnection, actor: Actor | None) -> list[Agreement]:
@@ -63,8 +65,8 @@ def recipient_of(agreement: Agreement, actor: Actor | None) -> list[str]:
     """Whose holdings an on-demand table is protected with: the public, the caller's organisation, or all."""
     if agreement.is_public:
         return [PUBLIC]
-    if actor is not None and actor.organisation in agreement.parties.recipients:
-        return [str(actor.organisation)]
+    if _party(agreement, actor):
+        return [str(actor.organisation)]  # type: ignore[union-attr]
     if actor is not None and "steward" in actor.roles:
         return list(agreement.parties.recipients)
     raise PolicyRefused(f"{actor.name if actor else 'anonymous'} is not a recipient of {agreement.name}.",
