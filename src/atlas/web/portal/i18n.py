@@ -83,7 +83,7 @@ class Translator:
         if value is None:
             return ""
         if isinstance(value, str):
-            value = datetime.fromisoformat(value)
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         if isinstance(value, datetime):
             return format_datetime(value, format="medium", locale=self.lang)
         return format_date(value, format="long", locale=self.lang)
