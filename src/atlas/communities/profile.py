@@ -174,7 +174,7 @@ def section_out(section: Section, table: ProtectedTable) -> tuple[SectionOut, li
                       cells=out), hidden
 
 
-def _protect(ws: Workspace, specs: list, chosen: tuple[Section, ...], purpose: str,
+def protect_section_tables(ws: Workspace, specs: list, chosen: tuple[Section, ...], purpose: str,
              method: str) -> tuple[dict[str, ProtectedTable], list[Withheld]]:
     """Suppression protects all sections at once (linked); perturbation section by section, withholding a
     section that would show (nearly) all of a group in one sensitive category."""
@@ -211,7 +211,7 @@ def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | Non
     chosen, not_collected = _collected(ws, chosen)
     prefix = f"profile.{'_'.join(selection.codes)[:60]}" + (f".{nationality}" if nationality else "")
     specs = section_specs(prefix, population, protection, chosen)
-    tables, withheld = _protect(ws, specs, chosen, purpose, protection.method)
+    tables, withheld = protect_section_tables(ws, specs, chosen, purpose, protection.method)
     outs, suppressed = [], []
     for s in chosen:
         if s.key in tables:
