@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import psycopg
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -49,3 +54,63 @@ def workspace(_template_workspace: Path, tmp_path: Path):  # noqa: ANN201
     home = tmp_path / "ws"
     shutil.copytree(_template_workspace, home)
     return Workspace.open(Settings(home=home))
+
+
+# --- server mode: one fresh PostgreSQL database per test session (per xdist worker) -----------------------
+
+PG_ADMIN = os.environ.get("ATLAS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_admin() -> psycopg.Connection | None:
+    """An autocommit connection to the maintenance database, or None when the server is unreachable."""
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        return None
+
+
+class PgDatabases:
+    """Creates uniquely named databases on the test server and drops every one of them at the end."""
+
+    def __init__(self, admin: psycopg.Connection, prefix: str):
+        self.admin, self.prefix, self.made = admin, prefix, []
+
+    def create(self) -> str:
+        from psycopg import sql
+
+        name = f"{self.prefix}_{len(self.made)}"
+        self.admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.made.append(name)
+        return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+
+    def drop_all(self) -> None:
+        from psycopg import sql
+
+        for name in self.made:
+            self.admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def pg_databases(worker_id: str) -> Iterator[PgDatabases]:
+    """Factory of fresh databases (skipped when PostgreSQL is unreachable, an error when CI=true)."""
+    import uuid
+
+    admin = _pg_admin()
+    if admin is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but PostgreSQL is not reachable at {PG_ADMIN}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}")
+    dbs = PgDatabases(admin, f"atlas_test_{worker_id}_{uuid.uuid4().hex[:8]}")
+    try:
+        yield dbs
+    finally:
+        dbs.drop_all()
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(pg_databases: PgDatabases) -> str:
+    """URL (postgresql+psycopg://) of this session's fresh database."""
+    return pg_databases.create()

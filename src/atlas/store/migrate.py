@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from atlas.errors import WorkspaceProblem
-from atlas.store.pg import redact, sqlalchemy_url
+from atlas.store.pg import forget_shared, redact, sqlalchemy_url
 
 SCRIPTS = Path(__file__).parent / "migrations"
 _LOCK_KEY = 0x41746C0001  # one migrating process at a time
@@ -59,6 +59,7 @@ def _migrating(url: str) -> Iterator[sa.Connection]:
 
 def upgrade(url: str, revision: str = "head") -> str | None:
     """Apply migrations up to `revision`; returns the revision now current."""
+    forget_shared(url)
     with _migrating(url) as con:
         command.upgrade(_config(con), revision)
         con.commit()
@@ -67,6 +68,7 @@ def upgrade(url: str, revision: str = "head") -> str | None:
 
 def downgrade(url: str, revision: str = "base") -> str | None:
     """Undo migrations down to `revision` ("base" drops every Atlas table; the data goes with them)."""
+    forget_shared(url)
     with _migrating(url) as con:
         command.downgrade(_config(con), revision)
         con.commit()

@@ -227,3 +227,47 @@ schedule_runs = Table(
     _c("agreement", S(), nullable=False), _c("slot", TZ, nullable=False), _c("attempt", I(), nullable=False),
     _c("status", S(), nullable=False), _c("error", S()), _c("release_id", S()), _c("ran_at", TZ),
 )
+
+# --- migration 4: contingency directory --------------------------------------------------------------
+networks = Table(
+    "networks", metadata,
+    _c("network_id", S(), primary_key=True), _c("name", S(), nullable=False), _c("kind", S(), nullable=False),
+    _c("formal", Boolean(), nullable=False), _c("nationalities", TEXTS), _c("areas", TEXTS), _c("languages", TEXTS),
+    _c("services", TEXTS), _c("reach", S()), _c("members_estimate", I()), _c("founded_year", I()),
+    _c("public_listing", Boolean(), nullable=False, server_default=false()), _c("source", S()),
+    _c("active", Boolean(), nullable=False, server_default=true()), _c("updated_at", TZ), _c("updated_by", S()),
+)
+focal_points = Table(
+    "focal_points", metadata,
+    _c("focal_id", S(), primary_key=True), _c("pseudonym", S(), nullable=False), _c("network_id", S()),
+    _c("role", S()), _c("areas", TEXTS), _c("languages", TEXTS), _c("verified_at", Date()),
+    _c("active", Boolean(), nullable=False, server_default=true()), _c("added_at", TZ), _c("added_by", S()),
+)
+focal_consents = Table(
+    "focal_consents", metadata,
+    _c("focal_id", S(), nullable=False), _c("purposes", TEXTS), _c("recipients", TEXTS), _c("scope", S()),
+    _c("given_at", Date()), _c("expires_at", Date()), _c("withdrawn_at", TZ), _c("recorded_at", TZ, nullable=False),
+    _c("recorded_by", S()),
+)
+evidence = Table(
+    "evidence", metadata,
+    _c("evidence_id", S(), primary_key=True), _c("title", S(), nullable=False), _c("body", S()), _c("places", TEXTS),
+    _c("nationalities", TEXTS), _c("themes", TEXTS), _c("period_start", Date()), _c("period_end", Date()),
+    _c("method", S()), _c("sensitivity", S(), nullable=False), _c("reliability", S()), _c("credibility", I()),
+    _c("source", S()), _c("file_name", S()), _c("sha256", S()), _c("sealed_pseudonym", S()),
+    _c("review_status", S(), nullable=False), _c("findings", J()), _c("reviewed_by", S()), _c("reviewed_at", TZ),
+    _c("added_at", TZ), _c("added_by", S()),
+)
+evidence_links = Table(
+    "evidence_links", metadata,
+    _c("evidence_id", S(), nullable=False), _c("target_kind", S(), nullable=False), _c("target_id", S(), nullable=False),
+    _c("linked_at", TZ), _c("linked_by", S()),
+)
+trafficking_reports = Table(
+    "trafficking_reports", metadata,
+    _c("report_id", S(), primary_key=True), _c("kind", S(), nullable=False), _c("indicator", S(), nullable=False),
+    _c("area", S(), nullable=False), _c("adm1", S()), _c("route_origin", S()), _c("route_transit", TEXTS),
+    _c("route_destination", S()), _c("period_start", Date(), nullable=False), _c("period_end", Date(), nullable=False),
+    _c("source_type", S(), nullable=False), _c("source", S()), _c("confidence", S(), nullable=False),
+    _c("added_at", TZ), _c("added_by", S()),
+)

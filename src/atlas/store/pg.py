@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,6 +93,38 @@ def connect_postgres(url: str, *, temp_dir: Path, memory_limit: str, threads: in
         raise WorkspaceProblem(f"The PostgreSQL database {redact(url)} cannot be opened: {message}") from exc
     con.execute(f"USE {ALIAS}")
     return con
+
+
+_shared: dict[tuple, duckdb.DuckDBPyConnection] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_cursor(url: str, *, temp_dir: Path, memory_limit: str, threads: int,
+                  read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A new cursor (own transaction, own temp objects) on this process's one DuckDB attached to PostgreSQL.
+
+    Loading the extensions and reading PostgreSQL's catalog costs about a second; a worker pays it once.
+    After `atlas db upgrade` changes tables, restart the workers so they read the new catalog.
+    """
+    key = (os.getpid(), url, str(temp_dir), memory_limit, threads, read_only)
+    with _shared_lock:
+        con = _shared.get(key)
+        if con is None:
+            for stale in [k for k in _shared if k[0] != os.getpid()]:
+                del _shared[stale]  # inherited through fork: never reuse a parent's instance
+            con = connect_postgres(url, temp_dir=temp_dir, memory_limit=memory_limit, threads=threads,
+                                   read_only=read_only)
+            _shared[key] = con
+    cur = con.cursor()
+    cur.execute(f"USE {ALIAS}")
+    return cur
+
+
+def forget_shared(url: str) -> None:
+    """Close this process's instances on `url` (after migrations, so the next cursor reads the new catalog)."""
+    with _shared_lock:
+        for key in [k for k in _shared if k[1] == url]:
+            _shared.pop(key).close()
 
 
 def is_server(con: duckdb.DuckDBPyConnection) -> bool:

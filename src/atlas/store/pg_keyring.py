@@ -20,12 +20,14 @@ class PgKeyStore:
     def __init__(self, url: str):
         self.url = url
 
-    def _read(self) -> str | None:
+    def _read(self, *, schema_required: bool = True) -> str | None:
         eng = engine(self.url)
         try:
             with eng.connect() as con:
                 return con.execute(sa.select(keyring.c.doc).where(keyring.c.id == _ROW)).scalar_one_or_none()
         except sa.exc.ProgrammingError as exc:
+            if not schema_required:
+                return None
             raise WorkspaceProblem(
                 f"The database {redact(self.url)} has no Atlas schema yet: run `atlas db upgrade`, then `atlas init`."
             ) from exc
@@ -36,7 +38,7 @@ class PgKeyStore:
 
     @property
     def exists(self) -> bool:
-        return self._read() is not None
+        return self._read(schema_required=False) is not None
 
     def load(self) -> dict:
         doc = self._read()

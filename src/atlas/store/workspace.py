@@ -21,7 +21,7 @@ from atlas.store import schema
 from atlas.store.duck import attach, connect_encrypted
 from atlas.store.keys import KEYRING_NAME, DataKey, Keyring, Keys, new_key
 from atlas.store.master import create_key_file, load_master
-from atlas.store.pg import connect_postgres, is_server_url, redact
+from atlas.store.pg import is_server_url, redact, shared_cursor
 
 DB_NAME = "atlas.duckdb"
 
@@ -107,9 +107,9 @@ class Workspace:
 
     def _open_db(self, key: DataKey, read_only: bool) -> duckdb.DuckDBPyConnection:
         if self.server:
-            return connect_postgres(self.settings.database_url, temp_dir=self.temp_dir,  # type: ignore[arg-type]
-                                    memory_limit=self.settings.memory_limit, threads=self.settings.threads,
-                                    read_only=read_only)
+            return shared_cursor(self.settings.database_url, temp_dir=self.temp_dir,  # type: ignore[arg-type]
+                                 memory_limit=self.settings.memory_limit, threads=self.settings.threads,
+                                 read_only=read_only)
         return connect_encrypted(
             self.db_file, key.duckdb_key, temp_dir=self.temp_dir,
             memory_limit=self.settings.memory_limit, threads=self.settings.threads, read_only=read_only,
@@ -120,12 +120,12 @@ class Workspace:
         """A connection on the decrypted store; after an interrupted data-key rotation, any kept key opens it."""
         self.temp_dir.mkdir(parents=True, exist_ok=True)
         if self.server:
-            con = self._open_db(self.keys.active, read_only)
+            cur = self._open_db(self.keys.active, read_only)
             try:
-                _check_server_schema(con, self.settings.database_url)  # type: ignore[arg-type]
-                yield con
+                _check_server_schema(cur, self.settings.database_url)  # type: ignore[arg-type]
+                yield cur
             finally:
-                con.close()
+                cur.close()
             return
         candidates = [key] if key else [self.keys.active, *(k for k in self.keys.data_keys.values() if k != self.keys.active)]
         con = None
