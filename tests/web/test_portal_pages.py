@@ -332,3 +332,23 @@ def test_stylesheet_is_served_from_the_package(portal: TestClient) -> None:
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert ":focus-visible" in css.text and "@media (max-width" in css.text and "inset-inline-start" in css.text
     assert portal.get("/static/portal/../i18n/en.json").status_code == 404
+
+
+def _routes(router: object) -> list[tuple[str, str]]:
+    out = []
+    for r in getattr(router, "routes", []):
+        if hasattr(r, "original_router"):
+            out += _routes(r.original_router)
+        elif hasattr(r, "methods"):
+            out += [(m, r.path) for m in sorted(r.methods) if m != "HEAD"]
+    return out
+
+
+def test_every_portal_route_is_documented() -> None:
+    from atlas.web.portal.routes import router
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "portal.md").read_text(encoding="utf-8")
+    routes = _routes(router)
+    assert len(routes) > 20
+    for method, path in routes:
+        assert f"`{method} {path}`" in doc, f"{method} {path} is not in docs/portal.md"
