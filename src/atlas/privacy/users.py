@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from atlas.errors import NotFound, PolicyRefused, RejectedInput
 from atlas.privacy.access import ROLES, Actor, authorize
 from atlas.privacy.audit import log_event
+from atlas.store.tx import atomic
 
 KEY_PREFIX = "atl"
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -216,7 +217,9 @@ def authenticate_api_key(con: duckdb.DuckDBPyConnection, token: str, *,
                   {"method": "api-key", "key_id": parts[1]})
         raise refused
     user = str(row[0])
-    con.execute("UPDATE api_keys SET last_used_at = now() WHERE key_id = ?", [parts[1]])
+    with atomic(con):  # READ COMMITTED on PostgreSQL: concurrent requests with one key wait, never fail
+        con.execute("UPDATE api_keys SET last_used_at = now() WHERE key_id = ? AND (last_used_at IS NULL OR "
+                    "last_used_at < now() - INTERVAL 1 MINUTE)", [parts[1]])
     log_event(con, user, "login", user, None, {"method": "api-key", "key_id": parts[1]})
     return actor_for(con, user)
 
