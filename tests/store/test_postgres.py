@@ -280,3 +280,20 @@ def test_db_commands(server: Workspace) -> None:
     assert out.exit_code == 0 and "0003" in out.output
     out = CliRunner().invoke(app, ["upgrade"], env=env)
     assert out.exit_code == 0 and "0003 -> 0004" in out.output
+
+
+def test_erasure_and_compaction_in_server_mode(server: Workspace, tmp_path: Path) -> None:
+    from atlas.privacy.retention import compact_store
+    from atlas.privacy.subjects import erase_subject
+
+    ingest_file(server, people_csv(tmp_path / "p.csv", 60), IngestOptions())
+    before = counts(server)
+    erase_subject(server, "Canary Person 2", reason="request")
+    with server.connect(read_only=True) as con:
+        assert find_subjects(con, server.keys, "Canary Person 2") == []
+        assert con.execute("SELECT count(*) FROM erasures").fetchone() == (1,)
+        assert verify_chain(con, server.keys).ok
+    after = counts(server)
+    assert after[0] == before[0] - 1 and after[4] == before[4] - 2
+    compaction = compact_store(server)
+    assert compaction.bytes_after <= compaction.bytes_before

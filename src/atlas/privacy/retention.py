@@ -181,7 +181,12 @@ def run_retention(ws: Any, today: date, actor: Actor | None = None) -> Retention
 
 
 def compact_store(ws: Any) -> Compaction:
-    """Rewrite the encrypted store under its active data key (no other connection may be open)."""
+    """Rewrite the encrypted store under its active data key (no other connection may be open);
+    in server mode, VACUUM FULL the PostgreSQL tables that lost rows."""
+    if getattr(ws, "server", False):
+        from atlas.store.pg_maintenance import vacuum_full
+
+        return Compaction(*vacuum_full(ws.settings.database_url))
     return compact_file(ws.db_file, ws.keys.active.duckdb_key, temp_dir=ws.temp_dir)
 
 
