@@ -110,3 +110,29 @@ def test_brief_command_registered_and_refuses_unknown_language(tmp_path: Path) -
     spec.write_text("name: x\n")
     result = runner.invoke(app, ["brief", str(spec), "--lang", "de", "-o", str(tmp_path)])
     assert isinstance(result.exception, RejectedInput)
+
+
+def test_routes_and_trends_get_their_figures() -> None:
+    from routes_sample import route_table
+    from trends_sample import trend_table
+
+    pack = build_brief([route_table(), trend_table()], None, BriefOptions(source="Test"))
+    assert len(pack.figures) == 3  # flow map, Sankey, time series
+    assert 'id="t0-flow-flow-legend"' in pack.html and 'id="t0-sankey-sankey-title"' in pack.html
+    assert "Gaps are suppressed values" in pack.figures[2]
+    assert not re.search(r"(src|href)=\"(https?:)?//", pack.html)
+
+
+def test_arabic_maps_are_shaped_outlines(pack_inputs) -> None:
+    tables, geoms = pack_inputs
+    pack = build_brief(tables[:1], geoms, BriefOptions(lang="ar"))
+    drawn = re.sub(r"<!--.*?-->", "", pack.figures[0], flags=re.S)
+    assert "<text" not in drawn and re.search(r"[\u0600-\u06ff]", pack.figures[0])
+
+
+def test_interactive_maps_written_and_linked(pack_inputs, tmp_path: Path) -> None:
+    tables, geoms = pack_inputs
+    paths = write_brief(tables[1:], tmp_path, geoms, BriefOptions(lang="es", interactive=True), pdf=False)
+    page, inter = paths
+    assert inter.name == "brief.es.nat.map.html" and "Content-Security-Policy" in inter.read_text(encoding="utf-8")
+    assert f'<a href="{inter.name}">Mapa interactivo (funciona sin conexión)</a>' in page.read_text(encoding="utf-8")

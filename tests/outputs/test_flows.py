@@ -50,7 +50,7 @@ def test_suppressed_flows_counted_never_drawn(od, tmp_path: Path) -> None:
     assert len(seg.flows) + seg.suppressed <= len(fixed)
     svg = write_flow_map(od, country_points(), tmp_path / "f.svg",
                          FlowOptions(legs=tuple(legs), fixed={"transit_country": "PAN"})).read_text(encoding="utf-8")
-    assert len(re.findall(r'<g id="flow(_\d+)?"', svg)) == len(seg.flows)
+    assert len(re.findall(r'<g id="flow-\d+"', svg)) == len(seg.flows)
     assert f"{seg.suppressed} flows not shown: suppressed (fewer than 10)" in svg
     assert "Line width: Migrants" in svg and "Origin → Destination" in svg
 
@@ -71,5 +71,5 @@ def test_sankey_layout_and_figure(routes, tmp_path: Path) -> None:
         assert all(a.y + a.h <= b.y + 1e-9 for a, b in zip(col, col[1:], strict=False))  # no overlap
         assert max(n.y + n.h for n in col) <= 1 + 1e-9
     svg = write_sankey(routes, tmp_path / "s.svg", FlowOptions(source="Test")).read_text(encoding="utf-8")
-    assert len(re.findall(r'<g id="band(_\d+)?"', svg)) == len(bands)
+    assert len(re.findall(r'<g id="band-\d+"', svg)) == len(bands)
     assert "Venezuela (" in svg and "Destination" in svg and "Source: Test" in svg

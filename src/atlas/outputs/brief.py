@@ -48,6 +48,7 @@ class BriefOptions:
     date: dt.date | None = None
     period: dt.date | None = None
     max_rows: int = 200
+    interactive: bool = False
 
 
 @dataclass
@@ -92,8 +93,9 @@ def _area_levels(table: ProtectedTable) -> list[int]:
 
 
 def figure_lang(lang: str) -> str:
-    """Language of text drawn inside figures: WeasyPrint lays out SVG text left to right without shaping,
-    so right-to-left packs draw figures in English and carry the words in the (shaped) HTML captions."""
+    """Language of text inside Vega charts: their SVG keeps text as <text>, which WeasyPrint lays out left to
+    right without shaping, so right-to-left packs draw them in English with the words in the (shaped) HTML
+    captions. Matplotlib figures (maps, flows, Sankey) are drawn in the pack's language as shaped outlines."""
     return "en" if lang in RTL else lang
 
 
@@ -112,14 +114,44 @@ def _maps(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions,
         geoms = geometries(table, level)
         if geoms.empty:
             continue
-        svg = svg_text(table, geoms, MapOptions(lang=figure_lang(o.lang), source=o.source, date=o.date, fixed=_focus(table),
+        svg = svg_text(table, geoms, MapOptions(lang=o.lang, source=o.source, date=o.date, fixed=_focus(table),
                                                 scheme="quantiles" if level == 1 else "natural_breaks"))
         out.append(_figure(svg, _caption(table, o.lang, f"{ui(o.lang, 'maps')}: admin {level}"), f"{key}-m{level}"))
     return out
 
 
-def _charts(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
+def _routes(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
+    """Flow map (when the route's places are known) and Sankey diagram of a route table."""
+    from atlas.outputs.flows import FlowOptions, figure_svg, flow_map, placed_flows
+    from atlas.outputs.sankey import sankey
+    from atlas.outputs.visual import route_places
+
+    fo = FlowOptions(lang=o.lang, source=o.source, date=o.date)
     out = []
+    places = route_places(table, None)
+    if placed_flows(table, places):
+        out.append(_figure(figure_svg(flow_map(table, places, fo), o.lang), ui(o.lang, "flows"), f"{key}-flow"))
+    out.append(_figure(figure_svg(sankey(table, fo), o.lang), ui(o.lang, "routes"), f"{key}-sankey"))
+    return out
+
+
+def _trend(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
+    from atlas.outputs.timeseries import time_series
+
+    series = next((d for d in ("sex", "origin_country") if d in table.dim_names), None)
+    kind = "arrivals" if any(w in table.name for w in ("arrival", "flow", "entr")) else "stock"
+    chart = time_series(table, series=series, kind=kind, lang=figure_lang(o.lang))
+    return [_figure(charts.to_svg(chart), _caption(table, o.lang, ui(o.lang, "time_series")), f"{key}-ts")]
+
+
+def _charts(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
+    from atlas.outputs.visual import _has_route, _has_time
+
+    out = []
+    if _has_route(table):
+        out += _routes(table, o, key)
+    if _has_time(table):
+        out += _trend(table, o, key)
     names = set(table.dim_names)
     fl = figure_lang(o.lang)
     if {"age", "sex"} <= names:
@@ -152,12 +184,25 @@ def area_table(table: ProtectedTable, lang: str, max_rows: int = 200) -> str:
     return f"<table>{head}{''.join(body)}</table>"
 
 
+def interactive_name(table: ProtectedTable, lang: str) -> str:
+    """File name of a table's interactive map, next to the briefing page."""
+    return f"brief.{lang}.{table.name}.map.html"
+
+
+def _interactive_link(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions) -> list[str]:
+    if not (o.interactive and geometries is not None and _area_levels(table)):
+        return []
+    name = html.escape(interactive_name(table, o.lang))
+    return [f'<p class="note"><a href="{name}">{html.escape(ui(o.lang, "interactive"))}</a></p>']
+
+
 def _section(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions, i: int) -> tuple[str, list[str]]:
     key = f"t{i}"
     figs = _maps(table, geometries, o, key) + _charts(table, o, key)
     parts = [
         f'<section class="table-section" id="{key}"><h2>{html.escape(table.title or table.name)}</h2>',
         narrative(table, o.lang, period=o.period).html(),
+        *_interactive_link(table, geometries, o),
         *figs,
         area_table(table, o.lang, o.max_rows),
         f'<p class="note">{html.escape(disclosure_note(table, o.lang))}</p></section>',
@@ -196,6 +241,26 @@ def build_brief(tables: Sequence[ProtectedTable], geometries: Geometries | None 
     return BriefPack(page, o.lang, figures)
 
 
+def _write_interactive(tables: Sequence[ProtectedTable], out_dir: Path, geometries: Geometries | None,
+                       o: BriefOptions) -> list[Path]:
+    """The interactive map of each table with areas (finest level), linked from the page."""
+    from atlas.outputs.interactive import write_interactive_map
+
+    if not o.interactive or geometries is None:
+        return []
+    out = []
+    for t in tables:
+        levels = _area_levels(t)
+        if not levels:
+            continue
+        geoms = geometries(t, levels[-1])
+        if geoms.empty:
+            continue
+        opts = MapOptions(lang=o.lang, source=o.source, date=o.date, fixed=_focus(t), scheme="natural_breaks")
+        out.append(write_interactive_map(t, geoms, out_dir / interactive_name(t, o.lang), opts))
+    return out
+
+
 def write_pdf(page: str, out: Path) -> Path | None:
     """PDF of the page through WeasyPrint; None when WeasyPrint or its system libraries are missing."""
     try:
@@ -214,7 +279,7 @@ def write_brief(tables: Sequence[ProtectedTable], out_dir: Path, geometries: Geo
     pack = build_brief(tables, geometries, o)
     page = out_dir / f"brief.{o.lang}.html"
     page.write_text(pack.html, encoding="utf-8")
-    written = [page]
+    written = [page, *_write_interactive(tables, out_dir, geometries, o)]
     if pdf and (p := write_pdf(pack.html, out_dir / f"brief.{o.lang}.pdf")) is not None:
         written.append(p)
     return written

@@ -35,6 +35,7 @@ from atlas.protection.protected import ProtectedTable
 ROUTE_ORDER = ("origin_country", "nationality", "country_of_birth", "transit_country", "entry_point", "adm1",
                "adm2", "area", "destination_country", "destination")
 LEG_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7")  # Okabe-Ito, colour-blind safe
+ROUTE_FIELDS = frozenset({"origin_country", "transit_country", "entry_point", "destination_country", "destination"})
 NOT_PLACED = frozenset({TOTAL, "unknown", "_NS"})
 
 
@@ -55,7 +56,7 @@ def route_legs(table: ProtectedTable, legs: Sequence[str] | None = None) -> list
     """The route's dimensions in travel order: as given, else the table's route-like dimensions."""
     names = list(legs) if legs else [n for n in ROUTE_ORDER if n in table.dim_names]
     missing = [n for n in names if n not in table.dim_names]
-    if len(names) < 2 or missing:
+    if len(names) < 2 or missing or not (legs or ROUTE_FIELDS & set(names)):
         raise RejectedInput("a route needs at least two of the table's dimensions",
                             issues=[Issue("route-legs", f"asked {names}; table has {', '.join(table.dim_names)}")])
     return names
@@ -158,13 +159,13 @@ def flow_map(table: ProtectedTable, places: pd.DataFrame, options: FlowOptions |
         ax.set_axis_off()
         _basemap(ax, box, basemap)
         top = float(drawn["value"].max()) if len(drawn) else 1.0
-        for row in drawn.itertuples(index=False):
+        for i, row in enumerate(drawn.itertuples(index=False)):
             width = _width(row.value / top)
             arrow = FancyArrowPatch(tuple(where.loc[row.src]), tuple(where.loc[row.dst]),
                                     connectionstyle="arc3,rad=0.18", arrowstyle="-|>", mutation_scale=5 + width,
                                     linewidth=width, color=LEG_COLOURS[row.leg % len(LEG_COLOURS)], alpha=0.7,
                                     shrinkA=3, shrinkB=4, zorder=3)
-            arrow.set_gid("flow")
+            arrow.set_gid(f"flow-{i}")
             ax.add_patch(arrow)
         _place_labels(ax, used, names, (box[2] - box[0], box[3] - box[1]))
         ax.set_xlim(box[0], box[2])
@@ -223,6 +224,25 @@ def save_figure(fig: Figure, out: Path, lang: str) -> Path:
                     dpi=150 if fmt == "png" else 100)
     plt.close(fig)
     return out
+
+
+def figure_svg(fig: Figure, lang: str) -> str:
+    """The SVG document of a figure as text, for inlining into HTML."""
+    import io
+
+    buf = io.StringIO()
+    with plt.rc_context(rc_for(lang)):
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def placed_flows(table: ProtectedTable, places: pd.DataFrame, legs: Sequence[str] | None = None) -> int:
+    """How many published flows have both ends on the map."""
+    flows = segments(table, route_legs(table, legs)).flows
+    known = set(places["code"]) - NOT_PLACED
+    return int((flows["src"].isin(known) & flows["dst"].isin(known)).sum())
 
 
 def write_flow_map(table: ProtectedTable, places: pd.DataFrame, out: Path, options: FlowOptions | None = None,

@@ -126,10 +126,10 @@ def sankey(table: ProtectedTable, options: FlowOptions | None = None, top: int =
         for i, band in enumerate(rows):
             path = _band(xs[band.leg] + NODE_W, starts[i], xs[band.leg + 1], ends[i], band.value * scale)
             patch = PathPatch(path, facecolor=colour[(band.leg, band.src)], edgecolor="none", alpha=0.45)
-            patch.set_gid("band")
+            patch.set_gid(f"band-{i}")
             ax.add_patch(patch)
-        for n in nodes.values():
-            ax.add_patch(Rectangle((xs[n.col], n.y), NODE_W, n.h, facecolor="#333333", gid="node"))
+        for j, n in enumerate(nodes.values()):
+            ax.add_patch(Rectangle((xs[n.col], n.y), NODE_W, n.h, facecolor="#333333", gid=f"node-{j}"))
             right = n.col < len(legs) - 1
             x = xs[n.col] + NODE_W + 0.008 if right else xs[n.col] - 0.008
             text = f"{names.get(n.code, n.code)} ({margins.get((n.col, n.code), '')})"
