@@ -17,8 +17,9 @@ from pydantic import BaseModel, Field
 
 from atlas.communities.protect import protect_sections
 from atlas.communities.area import AreaSelection, resolve_code, resolve_polygon
+from atlas.communities.trends import Break, Point, partner_trend, series
 from atlas.communities.sections import NOT_COLLECTED, Section, section_specs, sections
-from atlas.errors import Issue, PolicyRefused, RejectedInput
+from atlas.errors import Issue, NotFound, PolicyRefused, RejectedInput
 from atlas.protection.cube import PRIMARY, SECONDARY, TOTAL
 from atlas.protection.protected import ProtectedTable
 from atlas.store.workspace import Workspace
@@ -95,6 +96,9 @@ class Profile(BaseModel):
     suppressed: list[SuppressedCell]
     withheld: list[Withheld] = Field(default_factory=list)
     not_collected: dict[str, str] = Field(default_factory=dict)
+    trend: list[Point] = Field(default_factory=list)
+    trend_breaks: list[Break] = Field(default_factory=list)
+    trend_table: str | None = None
     notes: list[str] = Field(default_factory=list)
 
     def section(self, key: str) -> SectionOut | None:
@@ -231,7 +235,23 @@ def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | Non
         sections=outs, suppressed=suppressed, withheld=withheld, not_collected=not_collected,
         notes=_notes(policy.method, policy.min_count, selection),
     )
+    _add_trend(ws, profile, selection, nationality)
     return ProfileResult(profile, {k: v for k, v in tables.items()}, selection)
+
+
+def _add_trend(ws: Workspace, profile: Profile, selection: AreaSelection, nationality: str | None) -> None:
+    """The stock reported by partners over time for the selection (its own protected table), when any."""
+    sub = selection.level in ("adm1", "adm2")
+    try:
+        result = partner_trend(ws, "stock", level=selection.level if sub else "adm1", granularity="month",
+                               nationality=nationality, areas=selection.codes if sub else ())
+    except NotFound:
+        return
+    profile.trend = series(result.trend)
+    profile.trend_breaks = result.trend.breaks
+    profile.trend_table = result.table.name
+    profile.notes.append("Trend: stock reported by partners in successive rounds (a separate source from the "
+                         "register; latest round wins for a period it re-reports).")
 
 
 def _notes(method: str, k: int, selection: AreaSelection) -> list[str]:
