@@ -112,3 +112,36 @@ def test_cli_commands_drive_the_same_services(directory, tmp_path: Path, monkeyp
     assert out.exit_code == 0, out.stdout
     out = runner.invoke(app, ["evidence", "search", "clinic", *home])
     assert out.exit_code == 0 and "E1" in out.stdout
+
+
+def test_demo_step_writes_only_protected_aggregates(tmp_path: Path) -> None:
+    from atlas.demo.contingency import run_contingency
+    from atlas.demo.country import demo_areas, write_cod_ab_style
+    from atlas.demo.directory import demo_focal_points, demo_networks
+    from atlas.geo.boundaries import import_boundaries
+    from atlas.settings import Settings
+    from atlas.store.keys import encode_key, new_key
+    from atlas.store.workspace import Workspace
+
+    settings = Settings(home=tmp_path / "ws", master_key=encode_key(new_key()), threads=2)
+    Workspace.init(settings)
+    ws = Workspace.open(settings)
+    with ws.connect() as con:
+        for level in (1, 2):
+            import_boundaries(con, write_cod_ab_style(tmp_path / f"xat{level}.geojson", level), country="XAT",
+                              level=level)
+    written = run_contingency(ws, tmp_path / "out")
+    assert {"network_coverage", "focal_point_coverage", "evidence_public", "trafficking", "summary"} <= set(written)
+    summary = written["summary"].read_text(encoding="utf-8")
+    assert '"contact_without_agreement": "agreement"' in summary
+    people = demo_focal_points(demo_networks(demo_areas(), "XAT", 1), demo_areas(), "XAT", 1)
+    secrets = [p.full_name for p in people[:40]] + [p.phone for p in people[:40] if p.phone]
+    secrets += ["Zorvath Quillane", "XA1234567", "ilsabet.fake@example.org"]
+    for root in (tmp_path / "out", tmp_path / "ws"):
+        for path in (p for p in root.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            assert not [s for s in secrets if s.encode() in data], path
+    trafficking = pd.read_csv(written["trafficking"], dtype=str)
+    assert set(trafficking["area"]) <= {"_T"} | {f"XAT0{i}" for i in range(1, 9)}
+    shown = pd.to_numeric(trafficking["value"]).dropna()
+    assert ((shown == 0) | (shown >= 20)).all()

@@ -25,7 +25,7 @@ import pandas as pd
 from defusedxml import ElementTree
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from atlas.communities.networks import check_codes
+from atlas.communities.networks import CodeBook
 from atlas.communities.redaction import find_identifiers, redact, summary
 from atlas.communities.responders import refuse
 from atlas.errors import Issue, NotFound, RejectedInput, WorkspaceProblem
@@ -137,9 +137,9 @@ def add_evidence(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, items
     """Store items (same id = replace), flagging and sealing identifying text; returns id and review status."""
     _authorize_editor(con, actor, "evidence")
     known = _known_words(con)
-    now, out, sealed = datetime.now(UTC), [], []
+    now, out, sealed, book = datetime.now(UTC), [], [], CodeBook.load(con)
     for item in items:
-        places, nats, _ = check_codes(con, areas=item.places, nationalities=item.nationalities, where=item.evidence_id)
+        places, nats, _ = book.check(areas=item.places, nationalities=item.nationalities, where=item.evidence_id)
         hits_title, hits_text = find_identifiers(item.title, known), find_identifiers(item.text, known)
         flagged = bool(hits_title or hits_text)
         ps = evidence_pseudonym(keys, item.evidence_id) if flagged else None

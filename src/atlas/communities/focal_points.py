@@ -18,12 +18,12 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from atlas.communities.networks import AreaLevel, Coverage, area_sql, check_codes, protect_coverage
+from atlas.communities.networks import AreaLevel, CodeBook, Coverage, area_sql, protect_coverage
 from atlas.communities.responders import agreement_in_force, refuse
 from atlas.errors import AtlasError, NotFound, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
-from atlas.privacy.consent import record_consent, withdraw
+from atlas.privacy.consent import withdraw
 from atlas.privacy.pseudonym import pseudonym
 from atlas.privacy.purposes import check_purposes
 from atlas.privacy.vault import _entries, _open, store_identifiers
@@ -95,9 +95,9 @@ def add_focal_points(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, i
     bad = [i.network_id for i in items if i.network_id and i.network_id not in known]
     if bad:
         raise RejectedInput(f"unknown networks {sorted(set(bad))}: add them to the directory first")
-    rows, sealed = [], []
+    rows, sealed, book = [], [], CodeBook.load(con)
     for item in items:
-        areas, _, langs = check_codes(con, areas=item.areas, languages=item.languages, where=item.focal_id)
+        areas, _, langs = book.check(areas=item.areas, languages=item.languages, where=item.focal_id)
         ps = focal_pseudonym(keys, item.focal_id)
         rows.append({"focal_id": item.focal_id, "pseudonym": ps, "network_id": item.network_id, "role": item.role,
                      "areas": areas, "languages": langs, "verified_at": item.verified_at})
@@ -116,9 +116,8 @@ def add_focal_points(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, i
         sealed, schema=pa.schema([("pseudonym", pa.string()), *((f, pa.string()) for f in CONTACT_FIELDS)])))
     log_event(con, actor.name, "directory.focal-add", None, None,
               {"focal_points": [r["focal_id"] for r in rows]}, keys=keys)
-    for item in items:
-        if item.consent is not None:
-            record_focal_consent(con, actor, item.focal_id, item.consent)
+    _record_consents(con, actor, [(i.focal_id, str(r["pseudonym"]), i.consent) for i, r in zip(items, rows, strict=True)
+                                  if i.consent is not None], None)
     return len(rows)
 
 
@@ -133,12 +132,31 @@ def record_focal_consent(con: duckdb.DuckDBPyConnection, actor: Actor, focal_id:
                          *, channel: str | None = None) -> None:
     """Record (or renew) a focal point's consent; the newest record is the one that counts."""
     authorize(actor, "manage_directory", {"id": focal_id}, con=con)
-    ps = _pseudonym_of(con, focal_id)
-    con.execute("INSERT INTO focal_consents VALUES (?, ?, ?, ?, ?, ?, NULL, now(), ?)",
-                [focal_id, consent.purposes, consent.recipients, consent.scope, consent.given_at,
-                 consent.expires_at, actor.name])
-    record_consent(con, ps, consent.purposes, given_at=consent.given_at, channel=channel or "focal-point",
-                   actor=actor.name)
+    _record_consents(con, actor, [(focal_id, _pseudonym_of(con, focal_id), consent)], channel)
+
+
+def _record_consents(con: duckdb.DuckDBPyConnection, actor: Actor, given: list[tuple[str, str, ConsentIn]],
+                     channel: str | None) -> None:
+    """The terms in `focal_consents`, and the same consent in the shared register (`consent_events`) that
+    subject requests read; one insert each and one audit entry, however many focal points."""
+    if not given:
+        return
+    terms = pa.table({"focal_id": [g[0] for g in given], "pseudonym": [g[1] for g in given],
+                      "purposes": [g[2].purposes for g in given], "recipients": [g[2].recipients for g in given],
+                      "scope": [g[2].scope for g in given], "given_at": pa.array([g[2].given_at for g in given],
+                                                                                 pa.date32()),
+                      "expires_at": pa.array([g[2].expires_at for g in given], pa.date32())})
+    con.register("_atlas_consents_in", terms)
+    try:
+        con.execute("""INSERT INTO focal_consents SELECT focal_id, purposes, recipients, scope, given_at, expires_at,
+            NULL, now(), ? FROM _atlas_consents_in""", [actor.name])
+        con.execute("""INSERT INTO consent_events SELECT pseudonym, purposes, given_at, ?, NULL, now()
+            FROM _atlas_consents_in""", [channel or "focal-point"])
+    finally:
+        con.unregister("_atlas_consents_in")
+    log_event(con, actor.name, "consent.given", given[0][1] if len(given) == 1 else None, None,
+              {"pseudonyms": [g[1] for g in given], "channel": channel or "focal-point",
+               "terms": [{"purposes": g[2].purposes, "scope": g[2].scope} for g in given]})
 
 
 def withdraw_focal_consent(con: duckdb.DuckDBPyConnection, actor: Actor, focal_id: str, *,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 import duckdb
@@ -80,32 +81,56 @@ def split_list(value: Any) -> list[str]:
     return [v.strip() for v in str(value).replace("|", ";").split(";") if v.strip()]
 
 
-def _known_areas(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("SELECT a.pcode FROM geo_areas a JOIN geo_sets s USING (set_id) WHERE s.active").fetchall()
-    return {r[0] for r in rows}
+@lru_cache(maxsize=4096)
+def _iso3(code: str) -> str:
+    return country(code).iso3
+
+
+@lru_cache(maxsize=4096)
+def _iso639_3(code: str) -> str:
+    return language(code).code
+
+
+@dataclass(frozen=True)
+class CodeBook:
+    """The codes entries may use: active P-codes, ISO 3166 (plus the boundaries' own country), ISO 639."""
+
+    areas: frozenset[str]
+    hosts: frozenset[str]
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> CodeBook:
+        rows = con.execute("SELECT a.pcode, s.country FROM geo_areas a JOIN geo_sets s USING (set_id) "
+                           "WHERE s.active").fetchall()
+        return cls(frozenset(r[0] for r in rows), frozenset(r[1] for r in rows))
+
+    def check(self, *, areas: Iterable[str] = (), nationalities: Iterable[str] = (), languages: Iterable[str] = (),
+              where: str = "") -> tuple[list[str], list[str], list[str]]:
+        """Areas must be active P-codes; nationalities ISO3 codes; languages ISO 639 (returned as 639-3)."""
+        areas, nats, langs = list(areas), [], []
+        issues = [Issue("unknown-area", "not an active P-code (import boundaries first)", file=where,
+                        column="areas", value=a) for a in areas if a not in self.areas]
+        for n in nationalities:
+            try:
+                nats.append(n if n in self.hosts else _iso3(n))
+            except NotFound:
+                issues.append(Issue("unknown-country", "not an ISO 3166-1 code", file=where, column="nationalities",
+                                    value=n))
+        for code in languages:
+            try:
+                langs.append(_iso639_3(code))
+            except NotFound:
+                issues.append(Issue("unknown-language", "not an ISO 639 code", file=where, column="languages",
+                                    value=code))
+        if issues:
+            raise RejectedInput(f"{len(issues)} code(s) not recognised", issues=issues)
+        return areas, nats, langs
 
 
 def check_codes(con: duckdb.DuckDBPyConnection, *, areas: Iterable[str] = (), nationalities: Iterable[str] = (),
                 languages: Iterable[str] = (), where: str = "") -> tuple[list[str], list[str], list[str]]:
-    """Areas must be active P-codes; nationalities ISO3 codes; languages ISO 639 (returned as 639-3)."""
-    issues, known = [], _known_areas(con)
-    areas, nats, langs = list(areas), [], []
-    issues += [Issue("unknown-area", "not an active P-code (import boundaries first)", file=where, column="areas",
-                     value=a) for a in areas if a not in known]
-    for n in nationalities:
-        try:
-            nats.append(country(n).iso3)
-        except NotFound:
-            issues.append(Issue("unknown-country", "not an ISO 3166-1 code", file=where, column="nationalities",
-                                value=n))
-    for code in languages:
-        try:
-            langs.append(language(code).code)
-        except NotFound:
-            issues.append(Issue("unknown-language", "not an ISO 639 code", file=where, column="languages", value=code))
-    if issues:
-        raise RejectedInput(f"{len(issues)} code(s) not recognised", issues=issues)
-    return areas, nats, langs
+    """One-off check (see `CodeBook` for many entries)."""
+    return CodeBook.load(con).check(areas=areas, nationalities=nationalities, languages=languages, where=where)
 
 
 def parse_rows(model: type[M], rows: Iterable[dict[str, Any]], list_fields: tuple[str, ...], *,
@@ -139,9 +164,9 @@ def add_networks(con: duckdb.DuckDBPyConnection, actor: Actor, networks: list[Ne
     authorize(actor, "manage_directory", {"id": "networks"}, con=con)
     if not networks:
         return 0
-    rows = []
+    rows, book = [], CodeBook.load(con)
     for n in networks:
-        areas, nats, langs = check_codes(con, areas=n.areas, nationalities=n.nationalities, languages=n.languages,
+        areas, nats, langs = book.check( areas=n.areas, nationalities=n.nationalities, languages=n.languages,
                                          where=n.network_id)
         rows.append({**n.model_dump(), "areas": areas, "nationalities": nats, "languages": langs})
     now = datetime.now(UTC)
