@@ -185,6 +185,12 @@ def protect_section_tables(ws: Workspace, specs: list, chosen: tuple[Section, ..
     if method == "suppression":
         tables = protect_sections(ws, specs, purpose=purpose)
         return {s.key: t for s, t in zip(chosen, tables, strict=True)}, []
+    try:
+        tables = protected_tables(ws, specs, purpose=purpose)
+        return {s.key: t for s, t in zip(chosen, tables, strict=True)}, []
+    except PolicyRefused as exc:
+        if exc.clause != "group":
+            raise
     out: dict[str, ProtectedTable] = {}
     withheld: list[Withheld] = []
     for s, spec in zip(chosen, specs, strict=True):
