@@ -23,8 +23,10 @@ class DemoReport:
     key_file: Path | None
     ingested: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (stored, quarantined)
     tables: dict[str, Path] = field(default_factory=dict)
+    community_views: dict[str, Path] = field(default_factory=dict)  # issue 8: profile, trends, diaspora
     refused: dict[str, str] = field(default_factory=dict)  # table -> why protection refused to publish it
     logins: list = field(default_factory=list)  # DemoLogin of the portal users created by the sharing step
+    communities: dict[str, Path] = field(default_factory=dict)  # contingency outputs: coverage, evidence, trafficking
 
 
 def _specs() -> list[Path]:
@@ -95,9 +97,19 @@ def run_demo(settings: Settings, *, rows: int = 50_000, seed: int = 1, out: Path
             for fmt in ("csv", "xlsx", "json"):
                 paths = write_table(table, fmt, out / "tables")
             report.tables[spec.name] = paths[0].with_suffix(".csv")
+        # --- Communities (issue 8, parts 1, 2, 4): partner rounds, a district profile, trends, diaspora ---
+        from atlas.demo.communities import run_communities
+
+        report.community_views = run_communities(ws, settings, out=out / "communities", scratch=scratch,
+                                                 seed=seed, say=say)
         from atlas.demo.sharing import share_demo
 
         report.logins = share_demo(ws, say)
+        # Contingency directory (issue 8, parts 5-7): networks, focal points, evidence, trafficking reports.
+        from atlas.demo.contingency import run_contingency
+
+        say("contingency directory: networks, focal points with consent, evidence and trafficking reports")
+        report.communities = run_contingency(ws, out, seed=seed, say=say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
