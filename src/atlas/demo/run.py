@@ -26,6 +26,7 @@ class DemoReport:
     community_views: dict[str, Path] = field(default_factory=dict)  # issue 8: profile, trends, diaspora
     refused: dict[str, str] = field(default_factory=dict)  # table -> why protection refused to publish it
     logins: list = field(default_factory=list)  # DemoLogin of the portal users created by the sharing step
+    communities: dict[str, Path] = field(default_factory=dict)  # contingency outputs: coverage, evidence, trafficking
 
 
 def _specs() -> list[Path]:
@@ -104,6 +105,11 @@ def run_demo(settings: Settings, *, rows: int = 50_000, seed: int = 1, out: Path
         from atlas.demo.sharing import share_demo
 
         report.logins = share_demo(ws, say)
+        # Contingency directory (issue 8, parts 5-7): networks, focal points, evidence, trafficking reports.
+        from atlas.demo.contingency import run_contingency
+
+        say("contingency directory: networks, focal points with consent, evidence and trafficking reports")
+        report.communities = run_contingency(ws, out, seed=seed, say=say)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return report
