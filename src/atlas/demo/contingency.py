@@ -1,6 +1,6 @@
 """The main job's contingency step: directory, focal points, evidence and trafficking reports, then public outputs.
 
-Everything written under `outputs/communities/` is protected aggregate output: coverage counts of
+Everything written under `outputs/contingency/` is protected aggregate output: coverage counts of
 networks and of focal points, the reviewed public evidence, and (in `restricted/`, for the fictional
 counter-trafficking task force under its agreement) trafficking counts by department. No contact
 detail and no unreviewed text is ever written. The step is skipped when the directory already holds
@@ -99,7 +99,7 @@ def _refusal_shown(ws: Workspace, con, focal_id: str) -> str:  # type: ignore[no
 def run_contingency(ws: Workspace, out: Path, *, seed: int = 1, say: Callable[[str], None] = lambda _: None
                     ) -> dict[str, Path]:
     """Load the demo directory, evidence and reports once, then write the public (and task-force) outputs."""
-    folder = out / "communities"
+    folder = out / "contingency"
     (folder / "restricted").mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     with acting(ws) as (con, steward):
