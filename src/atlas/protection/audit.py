@@ -2,12 +2,12 @@
 
 The attacker knows every published cell of the cubes released together and of earlier releases, every
 additive relation, that tied cells are equal and that no cell is negative. Suppressed cells fall into
-independent components (linked through relations holding two or more of them); each component is one
-HiGHS model re-solved with changed costs. Components up to `exact_limit` cells get exact LP bounds for
-every cell. In larger ones, a few interior-point LPs with signed sums of the still-unproven primary cells
-yield feasible tables that prove most intervals wide enough (a feasible table is a certificate: the true
-bounds are at least that wide). Such bounds are reported with `exact=False`; cells left unproven are
-reported unprotected (conservative) and repaired by the suppression loop.
+independent components (linked through relations holding two or more of them), audited one by one. In
+each, feasible tables far from the true one (`atlas.protection.certify`) prove most cells protected at
+once (`exact=False`: their bounds are inner bounds, the true interval is at least as wide); every cell
+still unproven gets its exact LP max and min on one warm-started HiGHS model (`exact=True`). A cell is
+reported unprotected only by its exact bounds, or, when a deadline cut the exact LPs short, because it
+was not proven (conservative).
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from atlas.protection.certify import CENTRE_ABOVE, Bounds, centre, exact_cells, local_cells, sum_rounds
 from atlas.protection.cube import Cube
 from atlas.protection.interval import ProtectionInterval
-from atlas.protection.lp import equality_lp, solve_costs
-from atlas.protection.relations import CellSpace, build_space
+from atlas.protection.lp import equality_lp
+from atlas.protection.relations import CellSpace
 
-EXACT_LIMIT = 1500
-CERT_ROUNDS = 6
+LOCAL_ABOVE = 2_000
+LOCAL_MAX = 200
 
 
 @dataclass
@@ -45,9 +46,9 @@ class AuditResult:
     def summary(self) -> dict[str, int | bool]:
         """Counts stored with a release."""
         c = self.cells
+        exposed = c["primary"] & ~c["protected"] & (c["upper"] - c["lower"] <= 1e-9)
         return {"suppressed": len(c), "primary": int(c["primary"].sum()), "exact": int(c["exact"].sum()),
-                "exposed": int((c["upper"] - c["lower"] <= 1e-9).sum()), "unprotected": int((~c["protected"]).sum()),
-                "ok": self.ok}
+                "exposed": int(exposed.sum()), "unprotected": int((~c["protected"]).sum()), "ok": self.ok}
 
 
 @dataclass
@@ -74,11 +75,16 @@ def requirement_arrays(space: CellSpace, cubes: list[Cube], protection: Protecti
 
 
 def audit_space(space: CellSpace, unknown: np.ndarray, req: tuple[np.ndarray, np.ndarray, np.ndarray],
-                need: np.ndarray, *, exact_limit: int = EXACT_LIMIT) -> SpaceAudit:
-    """Bounds of every unknown cell; `need` marks cells whose requirement `req` must hold."""
+                need: np.ndarray, *, deadline: float | None = None) -> SpaceAudit:
+    """Bounds of every unknown cell; `need` marks cells whose requirement `req` must hold.
+
+    Without `deadline` the answer is complete: every cell in need is proven protected or shown not to
+    be by its exact LP min and max. With one, exact LPs stop at the deadline and the cells left are
+    reported unprotected (conservative: the suppression loop then repairs and certifies them).
+    """
     x = space.value
     lower, upper = x.copy(), x.copy()
-    exact = np.ones(space.n, dtype=bool)
+    exact = np.zeros(space.n, dtype=bool)
     s = np.flatnonzero(unknown)
     if len(s):
         a = space.relations
@@ -89,15 +95,16 @@ def audit_space(space: CellSpace, unknown: np.ndarray, req: tuple[np.ndarray, np
         cap = 1.5 * (np.abs(x).max() + max(r.max() for r in req)) + 1.0
         for cells, crow in _components(a_s):
             sub = a_s[crow][:, cells]
-            lo, hi, ex = _component_bounds(sub, b[crow], x[s[cells]], tuple(r[s[cells]] for r in req),
-                                           need[s[cells]], cap, exact_limit)
-            lower[s[cells]], upper[s[cells]], exact[s[cells]] = lo, hi, ex
+            got = _component_bounds(sub, b[crow], x[s[cells]], tuple(r[s[cells]] for r in req),
+                                    need[s[cells]], cap, deadline)
+            lower[s[cells]], upper[s[cells]], exact[s[cells]] = got.lower, got.upper, got.exact
+    upper = np.where(upper >= cap * (1 - 1e-9), np.inf, upper) if len(s) else upper
     protected = ProtectionInterval.holds(lower, upper, x, req) | ~need
     return SpaceAudit(lower, upper, exact, protected)
 
 
 def _components(a_s: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
-    m, n = a_s.shape
+    _m, n = a_s.shape
     pattern = (a_s != 0).astype(np.int8)
     graph = sp.bmat([[None, pattern.T], [pattern, None]], format="csr")
     _, lab = connected_components(graph, directed=False)
@@ -116,75 +123,45 @@ def _components(a_s: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple[np.ndarray, ...],
-                      need: np.ndarray, cap: float, exact_limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      need: np.ndarray, cap: float, deadline: float | None) -> Bounds:
+    """Certificates first (centre, signed sums, neighbourhoods), exact LPs only for the cells left."""
     n = a.shape[1]
+    bounds = Bounds.start(x, req, need)
     if a.shape[0] == 0:
-        return np.zeros(n), np.full(n, np.inf), np.ones(n, dtype=bool)
-    if n > exact_limit:
-        return _certify(a, b, x, req, need, cap)
-    lo, hi = x.copy(), x.copy()
-    h = equality_lp(a, b, np.full(n, cap))
-    for j in range(n):
-        _exact_cell(h, j, lo, hi)
-    return lo, np.where(hi >= cap * (1 - 1e-9), np.inf, hi), np.ones(n, dtype=bool)
-
-
-def _exact_cell(h: object, j: int, lo: np.ndarray, hi: np.ndarray) -> None:
-    idx = np.array([j])
-    res = solve_costs(h, idx, np.ones(1), maximize=True)
-    if res is not None:
-        np.minimum(lo, res[1], out=lo)
-        np.maximum(hi, res[1], out=hi)
-        hi[j] = res[0]
-    if lo[j] > 1e-9:
-        res = solve_costs(h, idx, np.ones(1), maximize=False)
-        if res is not None:
-            np.minimum(lo, res[1], out=lo)
-            np.maximum(hi, res[1], out=hi)
-            lo[j] = max(res[0], 0.0)
-    else:
-        lo[j] = 0.0
-
-
-def _certify(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple[np.ndarray, ...],
-             need: np.ndarray, cap: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Inner bounds from a few interior-point solutions of signed sums over the still-unproven cells.
-
-    Without crossover, HiGHS' IPM stops inside the optimal face rather than at a vertex, so one solution
-    moves almost every cell away from its value at once. Cells still unproven after the rounds are
-    reported unprotected (conservative); the suppression loop repairs them.
-    """
-    n = a.shape[1]
-    lo, hi = x.copy(), x.copy()
-    h = equality_lp(a, b, np.full(n, cap))
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "off")
-    rng = np.random.default_rng(0)
-    pending = np.flatnonzero(need & ~ProtectionInterval.holds(lo, hi, x, req))
-    for r in range(CERT_ROUNDS):
-        if len(pending) == 0:
+        bounds.lower[:] = 0.0
+        bounds.upper[:] = np.inf
+        bounds.exact[:] = True
+        return bounds
+    caps = np.full(n, cap)
+    if n > CENTRE_ABOVE:
+        z = centre(a, b, caps)
+        if z is not None:
+            bounds.see(z)
+    h = None
+    for step in ("local", "sums", "local", "exact"):
+        left = bounds.pending()
+        if len(left) == 0:
             break
-        signs = rng.choice([-1.0, 1.0], size=len(pending)) if r >= 2 else np.full(len(pending), 1.0 - 2 * r)
-        res = solve_costs(h, pending, signs, maximize=True)
-        if res is not None:
-            np.minimum(lo, np.maximum(res[1], 0.0), out=lo)
-            np.maximum(hi, res[1], out=hi)
-        left = np.flatnonzero(need & ~ProtectionInterval.holds(lo, hi, x, req))
-        if r >= 1 and len(left) == len(pending):
-            break
-        pending = left
-    return lo, np.where(hi >= cap * (1 - 1e-9), np.inf, hi), np.zeros(n, dtype=bool)
+        if step == "local" and n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100):
+            local_cells(a, bounds, left, caps, deadline)
+        elif step != "local":
+            h = h or equality_lp(a, b, caps)
+            if step == "sums":
+                sum_rounds(h, bounds)
+            else:
+                exact_cells(h, bounds, left, deadline)
+    return bounds
 
 
 def audit_intervals(cubes: list[Cube], suppressed: list[np.ndarray], protection: ProtectionInterval, *,
-                    primary: list[np.ndarray] | None = None, published_before: list[Cube] | None = None,
-                    exact_limit: int = EXACT_LIMIT) -> AuditResult:
+                    primary: list[np.ndarray] | None = None,
+                    published_before: list[Cube] | None = None) -> AuditResult:
     """LP min/max of every suppressed cell of `cubes` given all they publish (and earlier releases)."""
     from atlas.protection.status import cell_status
 
     status = cell_status(cubes, suppressed, primary, published_before)
     req = requirement_arrays(status.space, cubes, protection, status.need)
-    res = audit_space(status.space, status.unknown, req, status.need, exact_limit=exact_limit)
+    res = audit_space(status.space, status.unknown, req, status.need)
     return to_result(status.space, cubes, suppressed, status.need, req, res)
 
 

@@ -37,11 +37,16 @@ def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allo
 def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray, targets: np.ndarray,
                   req: tuple[np.ndarray, np.ndarray, np.ndarray], cost: np.ndarray, fixed: np.ndarray,
                   forced: np.ndarray, time_limit: float,
-                  moves: dict[int, tuple[float, float]] | None = None) -> np.ndarray | None:
+                  moves: dict[int, tuple[float, float]] | None = None, relax: bool = False,
+                  reach: float | None = None) -> np.ndarray | None:
     """Least-cost suppressed set within `cells` protecting every cell of `targets`; None if none found.
 
     `moves`, when given, receives for each target the (down, up) perturbation found: a certificate that the
-    attacker's interval reaches at least from x + down to x + up.
+    attacker's interval reaches at least from x + down to x + up. With `relax`, the LP relaxation is solved
+    and every cell with a positive y is suppressed: more cells than needed, found fast, still protecting
+    (rounding y up only loosens the links). `reach` caps how far a cell may move up (default: the largest
+    value plus requirement); a small cap gives a much tighter LP relaxation, hence a fast MILP, and is
+    still sound (it restricts the perturbations that serve as certificates).
     """
     if len(targets) == 0:
         return cells[fixed[cells]]
@@ -50,7 +55,7 @@ def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray
     a = relations[:, cells]
     a = a[a.getnnz(axis=1) > 0].tocsr()
     v = np.maximum(value[cells], 0.0)
-    big = float(v.max() if n else 0.0) + max(float(r[targets].max()) if t else 0.0 for r in req) + 1.0
+    big = reach or float(v.max() if n else 0.0) + max(float(r[targets].max()) if t else 0.0 for r in req) + 1.0
     y_lo = np.where(fixed[cells], 1.0, 0.0)
     y_hi = np.where(forced[cells] & ~fixed[cells], 0.0, 1.0)
     y_cost = np.where(fixed[cells], 0.0, cost[cells])
@@ -76,14 +81,14 @@ def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray
     col_lo = np.concatenate([y_lo, f_lo])
     col_hi = np.concatenate([y_hi, f_hi])
     cst = np.concatenate([y_cost, np.zeros(n * nb)])
-    sol = _run(mat, r_lo, r_hi, col_lo, col_hi, cst, n, time_limit)
+    sol = _run(mat, r_lo, r_hi, col_lo, col_hi, cst, 0 if relax else n, time_limit)
     if sol is None:
         return None
     if moves is not None:
         for k, p in enumerate(targets):
             j = pos[int(p)]
             moves[int(p)] = (float(sol[n * (2 + 2 * k) + j]), float(sol[n * (1 + 2 * k) + j]))
-    return cells[sol[:n] > 0.5]
+    return cells[sol[:n] > (1e-9 if relax else 0.5)]
 
 
 def _run(mat: sp.csc_matrix, r_lo: np.ndarray, r_hi: np.ndarray, c_lo: np.ndarray, c_hi: np.ndarray,
@@ -96,9 +101,11 @@ def _run(mat: sp.csc_matrix, r_lo: np.ndarray, r_hi: np.ndarray, c_lo: np.ndarra
     lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
     lp.a_matrix_.index_ = mat.indices.astype(np.int32)
     lp.a_matrix_.value_ = mat.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_int + [highspy.HighsVarType.kContinuous] * (mat.shape[1] - n_int)
+    if n_int:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_int + [highspy.HighsVarType.kContinuous] * (mat.shape[1] - n_int)
     h = new_highs(time_limit)
     h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.25)
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()

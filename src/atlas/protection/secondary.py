@@ -1,9 +1,10 @@
-"""Secondary suppression of linked cubes: fast hypercubes or optimal MILP, always closed by the interval audit.
+"""Secondary suppression of linked cubes: fast, optimal or sequential MILP, always closed by the interval audit.
 
 `protect_secondary` merges tied cells of the cubes (and of earlier releases) into one system, suppresses
 further cells until no primary cell can be recovered within its protection interval, and returns the
-flags together with the audit that proves it. Flow: pattern (fast or optimal) -> audit -> repair each
-cell the audit found too narrow by a MILP on a growing neighbourhood -> audit again, until it passes.
+flags together with the audit that proves it. Flow: a pattern (fast relation rounds, or the optimal MILP
+where it fits, or nothing beyond the primaries for the sequential MILP) -> audit -> repair of every cell
+the audit did not prove (`atlas.protection.repair`), all within `time_limit`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,18 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from atlas.protection.audit import AuditResult, SpaceAudit, audit_space, requirement_arrays, to_result
+from atlas.protection.audit import AuditResult, requirement_arrays, to_result
 from atlas.protection.cube import PRIMARY, PUBLISHED, SECONDARY, STRUCTURAL_ZERO, Cube
 from atlas.protection.interval import ProtectionInterval
-from atlas.protection.milp import milp_size, neighbourhood, solve_pattern
+from atlas.protection.milp import milp_size, solve_pattern
+from atlas.protection.repair import audit_and_repair
 from atlas.protection.singletons import mend_singletons
 from atlas.protection.status import CellStatus, base_status
 
-AUTO_MILP_LIMIT = 200_000
-REPAIR_RADII = (1, 2, 3, 10**6)
-MAX_REPAIR_ROUNDS = 20
-CERTIFY_ONLY_ABOVE = 5_000
+AUTO_MILP_LIMIT = 40_000
+OPTIMAL_MILP_LIMIT = 400_000
 
-__all__ = ["ProtectionInterval", "SuppressionResult", "protect_secondary", "audit_intervals"]
+__all__ = ["ProtectionInterval", "SuppressionResult", "audit_intervals", "protect_secondary"]
 
 
 @dataclass
@@ -41,6 +41,8 @@ class SuppressionResult:
     n_primary: int
     n_secondary: int
     repaired: int
+    fallback: int = 0
+    budget_exhausted: bool = False
 
     @property
     def suppressed(self) -> list[np.ndarray]:
@@ -66,7 +68,14 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
                       method: Literal["fast", "optimal", "auto"] = "auto",
                       protection: ProtectionInterval, cost: Literal["count", "value"] = "count",
                       published_before: list[Cube] | None = None, time_limit: float = 60) -> SuppressionResult:
-    """Suppress more cells of the linked `cubes` until the audit proves every primary cell protected."""
+    """Suppress more cells of the linked `cubes` until the audit proves every primary cell protected.
+
+    `fast`: relation rounds, then repair. `optimal`: one MILP over all primary cells when its model fits
+    (at most `OPTIMAL_MILP_LIMIT` variables; best pattern found within half the time), else the sequential
+    MILP (each primary cell in turn on its neighbourhood, earlier choices kept). `auto`: the optimal MILP
+    when it is small (`AUTO_MILP_LIMIT`), else fast. The audit and repair share `time_limit`; past it,
+    cells still failing get the over-protecting fallback of `atlas.protection.repair`.
+    """
     start = time.perf_counter()
     st = base_status(cubes, primary, published_before)
     space = st.space
@@ -75,23 +84,29 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
     req = (req[0], req[1], np.where(need, np.maximum(req[2], 1e-3 * np.maximum(1.0, space.value)), 0.0))
     costs = _costs(space.value, cost)
     supp = (need & ~st.forced) | st.fixed_unknown
-    used = "fast"
     candidates = st.current | st.fixed_unknown
-    if method == "optimal" or (method == "auto" and milp_size(int(candidates.sum()), int(need.sum())) <= AUTO_MILP_LIMIT):
+    size = milp_size(int(candidates.sum()), int((need & ~st.forced).sum()))
+    used = "fast" if method == "fast" or (method == "auto" and size > AUTO_MILP_LIMIT) else "optimal"
+    if used == "optimal" and size <= OPTIMAL_MILP_LIMIT:
         targets = np.flatnonzero(need & ~st.forced)
+        reach = 4.0 * max(float(r[targets].max()) for r in req) + 1.0
         found = solve_pattern(space.relations, space.value, np.flatnonzero(candidates), targets, req, costs,
-                              supp, st.forced | ~candidates, time_limit)
+                              supp, st.forced | ~candidates, time_limit / 2, reach=reach)
         if found is not None:
             supp[found] = True
-            used = "optimal"
+        else:
+            used = "fast" if method == "auto" else "sequential"
+    elif used == "optimal":
+        used = "sequential"
     if used == "fast":
-        allowed = ~st.forced & candidates
-        supp = mend_singletons(space.relations, supp, costs, allowed)
-    supp, audit, repaired = _audit_and_repair(st, req, costs, supp, time_limit, start + 10 * time_limit)
-    flags = _flags(cubes, st, supp)
-    n_sec = int((supp & ~need & st.current).sum())
-    result = to_result(space, cubes, [np.isin(f, [PRIMARY, SECONDARY]) for f in flags], need, req, audit)
-    return SuppressionResult(flags, used, result, time.perf_counter() - start, int(need.sum()), n_sec, repaired)
+        rise = np.where(need, np.maximum(req[1], req[2] - np.maximum(space.value, 0.0)), 0.0)
+        supp = mend_singletons(space.relations, supp, costs, ~st.forced & candidates, space.value, rise)
+    rep = audit_and_repair(st, req, costs, supp, start + time_limit)
+    flags = _flags(cubes, st, rep.supp)
+    n_sec = int((rep.supp & ~need & st.current).sum())
+    result = to_result(space, cubes, [np.isin(f, [PRIMARY, SECONDARY]) for f in flags], need, req, rep.audit)
+    return SuppressionResult(flags, used, result, time.perf_counter() - start, int(need.sum()), n_sec,
+                             rep.repaired, rep.fallback, rep.exhausted)
 
 
 def _costs(value: np.ndarray, cost: str) -> np.ndarray:
@@ -99,42 +114,6 @@ def _costs(value: np.ndarray, cost: str) -> np.ndarray:
     if cost == "value":
         return v + 1e-3 * (v.mean() if len(v) else 0.0) + 1e-9
     return 1.0 + 0.5 * v / (v.sum() + 1.0)
-
-
-def _audit_and_repair(st: CellStatus, req: tuple[np.ndarray, ...], costs: np.ndarray, supp: np.ndarray,
-                      time_limit: float, deadline: float) -> tuple[np.ndarray, SpaceAudit, int]:
-    """Audit, repair every failing cell, repeat; stops at `deadline` with the last (failing) audit."""
-    space = st.space
-    allowed = ~st.forced & (st.current | st.fixed_unknown)
-    repaired = 0
-    for _ in range(MAX_REPAIR_ROUNDS):
-        res = audit_space(space, supp, req, st.primary)
-        bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
-        if len(bad) == 0 or time.perf_counter() > deadline:
-            return supp, res, repaired
-        proven = 0
-        for i in bad:
-            for radius in REPAIR_RADII:
-                cells = neighbourhood(space.relations, np.array([i]), radius, allowed)
-                moves: dict[int, tuple[float, float]] = {}
-                found = solve_pattern(space.relations, space.value, cells, np.array([i]), req, costs, supp,
-                                      ~allowed, time_limit, moves)
-                if found is not None:
-                    repaired += int((~supp[found]).sum())
-                    supp[found] = True
-                    down, up = moves[int(i)]
-                    res.lower[i] = min(res.lower[i], space.value[i] + down)
-                    res.upper[i] = max(res.upper[i], space.value[i] + up)
-                    res.exact[i] = False
-                    proven += 1
-                    break
-        # each repaired cell now holds a certificate (its MILP perturbations use suppressed cells only) and
-        # further suppressions never narrow any interval, so the cells proven before stay proven
-        res.protected = ProtectionInterval.holds(res.lower, res.upper, space.value, req) | ~st.primary
-        if proven == len(bad) and supp.sum() > CERTIFY_ONLY_ABOVE:
-            res.exact[:] = False
-            return supp, res, repaired
-    return supp, audit_space(space, supp, req, st.primary), repaired
 
 
 def _flags(cubes: list[Cube], st: CellStatus, supp: np.ndarray) -> list[np.ndarray]:

@@ -1,9 +1,12 @@
-"""Fast first pass: no relation may hold exactly one suppressed cell (it would give that cell by subtraction).
+"""Fast first pass: rounds over all relations at once until each looks protectable on its own.
 
-Rounds over all relations at once (sparse matrix products, no loop per cell): every relation with a single
-suppressed cell gets one more, chosen among its publishable cells by cost divided by how many such
-relations the cell would mend at once. This is necessary, not sufficient (a cell can still be isolated by
-combining several relations, or narrowed below its interval); the audit and its repair finish the job.
+A relation holding exactly one suppressed cell gives that cell away by subtraction; a relation whose
+published parent is the sum of suppressed children that are all small cannot let a primary child rise
+far enough (the siblings that would have to fall are too small: tau-Argus' capacity check). Each round
+(sparse matrix products, no loop per cell) gives every such relation one more suppressed cell among its
+publishable cells, chosen by cost divided by how many such relations the cell mends at once, preferring
+cells large enough to cover the relation's shortfall. Necessary conditions, not sufficient (a cell can
+still be isolated by combining several relations); the audit and its repair finish the job.
 """
 
 from __future__ import annotations
@@ -14,42 +17,63 @@ import scipy.sparse as sp
 MAX_ROUNDS = 200
 
 
-def mend_singletons(relations: sp.csr_matrix, suppressed: np.ndarray, cost: np.ndarray,
-                    allowed: np.ndarray) -> np.ndarray:
-    """`suppressed` grown until no relation holds exactly one suppressed cell (where a partner exists)."""
+def mend_singletons(relations: sp.csr_matrix, suppressed: np.ndarray, cost: np.ndarray, allowed: np.ndarray,
+                    value: np.ndarray | None = None, rise: np.ndarray | None = None) -> np.ndarray:
+    """`suppressed` grown until no relation holds exactly one suppressed cell (where a partner exists) and,
+    with `value` and `rise` (how far each primary cell must be able to rise), no relation falls short."""
     pattern = sp.csr_matrix((relations != 0).astype(np.int32))
+    children = sp.csr_matrix((relations < 0).astype(np.float64))
+    parents = sp.csr_matrix((relations > 0).astype(np.int32))
     supp = suppressed.copy()
     for _ in range(MAX_ROUNDS):
-        count = pattern @ supp.astype(np.int32)
-        rows = np.flatnonzero(count == 1)
+        short = _shortfall(children, parents, supp, value, rise)
+        rows = np.flatnonzero((pattern @ supp.astype(np.int32) == 1) | (short > 1e-9))
         if len(rows) == 0:
             break
-        sub = pattern[rows]
-        mend = np.asarray(sub.sum(axis=0)).ravel()
-        free = allowed & ~supp
-        lengths = np.diff(sub.indptr)
-        row_of = np.repeat(np.arange(len(rows)), lengths)
-        cell = sub.indices
-        ok = free[cell]
-        if not ok.any():
+        chosen = _picks(pattern[rows], short[rows], supp, cost, allowed, value)
+        if len(chosen) == 0:
             break
-        row_of, cell = row_of[ok], cell[ok]
-        score = cost[cell] / (1.0 + mend[cell])
-        order = np.lexsort((cell, score, row_of))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = row_of[order][1:] != row_of[order][:-1]
-        picks = cell[order][first]
-        prow = row_of[order][first]
-        # one pick per cell, most-mending first, so a shared pick is not doubled within the round
-        taken = np.zeros(len(rows), dtype=bool)
-        chosen = []
-        for k in np.lexsort((picks, -mend[picks])):
-            if taken[prow[k]]:
-                continue
-            c = picks[k]
-            chosen.append(c)
-            taken[sub[:, [c]].nonzero()[0]] = True
-        if not chosen:
-            break
-        supp[np.array(chosen)] = True
+        supp[chosen] = True
     return supp
+
+
+def _shortfall(children: sp.csr_matrix, parents: sp.csr_matrix, supp: np.ndarray, value: np.ndarray | None,
+               rise: np.ndarray | None) -> np.ndarray:
+    """Per relation with a published parent: how much the suppressed children lack to let each primary rise."""
+    if value is None or rise is None:
+        return np.zeros(children.shape[0])
+    v = np.maximum(value, 0.0)
+    room = children @ np.where(supp, v, 0.0)
+    want = children.multiply(np.where(supp & (rise > 0), rise + v, 0.0)).max(axis=1).toarray().ravel()
+    open_parent = (parents @ supp.astype(np.int32)) == 0
+    return np.where(open_parent, np.maximum(want - room, 0.0), 0.0)
+
+
+def _picks(sub: sp.csr_matrix, short: np.ndarray, supp: np.ndarray, cost: np.ndarray, allowed: np.ndarray,
+           value: np.ndarray | None) -> np.ndarray:
+    """One publishable cell per listed relation; shared picks are not doubled within the round."""
+    mend = np.asarray(sub.sum(axis=0)).ravel()
+    free = allowed & ~supp
+    row_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+    cell = sub.indices
+    ok = free[cell]
+    if not ok.any():
+        return np.array([], dtype=np.int64)
+    row_of, cell = row_of[ok], cell[ok]
+    small = (np.maximum(value[cell], 0.0) < short[row_of]) if value is not None else np.zeros(len(cell), dtype=bool)
+    score = cost[cell] / (1.0 + mend[cell]) + small * (1.0 + cost.max())
+    order = np.lexsort((cell, score, row_of))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = row_of[order][1:] != row_of[order][:-1]
+    picks = cell[order][first]
+    prow = row_of[order][first]
+    taken = np.zeros(sub.shape[0], dtype=bool)
+    by_cell = sub.tocsc()
+    chosen = []
+    for k in np.lexsort((picks, -mend[picks])):
+        if taken[prow[k]]:
+            continue
+        c = picks[k]
+        chosen.append(c)
+        taken[by_cell[:, [c]].nonzero()[0]] = True
+    return np.array(chosen, dtype=np.int64)

@@ -1,0 +1,165 @@
+"""Repair: protect every cell the audit could not prove, one neighbourhood MILP at a time, within a budget.
+
+Each failing primary cell (largest first, so that its new partners often protect smaller cells too) is
+first checked again on its neighbourhood, since earlier repairs may have protected it already. Else a MILP
+(`milp.solve_pattern`) on its 1-, 2-, then 3-hop neighbourhood adds the cheapest suppressions (cells
+outside held at their values: a restriction, hence sound); a MILP that finds no solution in its time
+gives way to its LP relaxation rounded up. Every repair is then certified by the cell's own LP on the
+new pattern (inner bounds, independent of MILP tolerances). More suppression never narrows an interval,
+so the cells proven before stay proven and one pass suffices.
+
+When the budget is spent, each cell still failing gets the safe, over-protecting choice: every publishable
+cell of its smallest neighbourhood that the LP then proves wide enough is suppressed. A cell that even that
+cannot protect stays failing: the audit fails and `protect()` refuses the table. An unaudited table is
+never returned.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from atlas.protection.audit import SpaceAudit, audit_space
+from atlas.protection.certify import extremes
+from atlas.protection.interval import ProtectionInterval
+from atlas.protection.milp import neighbourhood, solve_pattern
+from atlas.protection.status import CellStatus
+
+REPAIR_RADII = (1, 2, 3)
+CHECK_RADII = (1, 2)
+FALLBACK_RADII = (1, 2, 3, 4, 6)
+MILP_SECONDS = 1.0
+MAX_LOCAL = 20_000
+FINAL_AUDIT_BELOW = 5_000
+
+
+@dataclass
+class Repaired:
+    """Final pattern, its audit (exact bounds or certificates), and what the repair did."""
+
+    supp: np.ndarray
+    audit: SpaceAudit
+    repaired: int
+    fallback: int
+    exhausted: bool
+
+
+class _Local:
+    """LP bounds of one cell on a neighbourhood, every other cell held at its true value."""
+
+    def __init__(self, st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarray], res: SpaceAudit) -> None:
+        self.st, self.req, self.res = st, req, res
+        self.x = st.space.value
+        self.csr = st.space.relations.tocsr()
+        self.csc = self.csr.tocsc()
+        self.cap = np.full(len(self.x), 1.5 * (np.abs(self.x).max() + max(r.max() for r in req)) + 1.0)
+
+    def holds(self, i: int, lo: float, hi: float) -> bool:
+        s = slice(i, i + 1)
+        return bool(ProtectionInterval.holds(np.array([lo]), np.array([hi]), self.x[s],
+                                             (self.req[0][s], self.req[1][s], self.req[2][s]))[0])
+
+    def certify(self, i: int, unknown: np.ndarray, cells: np.ndarray, commit: bool = True) -> bool:
+        """Whether the LP extremes of `i` on `cells` ∩ `unknown` prove it; if so (and `commit`), the tables
+        found widen the audit (they are feasible tables of the pattern `unknown`, which the caller adopts)."""
+        var = cells[unknown[cells]]
+        if len(var) == 0 or len(var) > MAX_LOCAL:
+            return self.holds(i, self.res.lower[i], self.res.upper[i])
+        rows = np.unique(self.csc[:, var].indices)
+        sub = self.csr[rows][:, var]
+        pos = int(np.searchsorted(var, i))
+        lo, hi, tables = extremes(sub, self.x[var], self.cap[var], pos)
+        hi = np.inf if hi >= self.cap[i] * (1 - 1e-9) else hi
+        ok = self.holds(i, min(lo, self.res.lower[i]), max(hi, self.res.upper[i]))
+        if ok and commit:
+            for table in tables:
+                np.minimum.at(self.res.lower, var, np.maximum(table, 0.0))
+                np.maximum.at(self.res.upper, var, table)
+            self.res.upper[i] = max(self.res.upper[i], hi)
+        return ok
+
+    def neighbours(self, i: int, radius: int, through: np.ndarray) -> np.ndarray:
+        return neighbourhood(self.csr, np.array([i]), radius, through)
+
+
+def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarray], costs: np.ndarray,
+                     supp: np.ndarray, deadline: float, milp_seconds: float = MILP_SECONDS) -> Repaired:
+    """Audit `supp`, repair every primary cell not proven, certify each repair; see the module docstring."""
+    space = st.space
+    allowed = ~st.forced & (st.current | st.fixed_unknown)
+    supp = supp.copy()
+    res = audit_space(space, supp, req, st.primary, deadline=deadline)
+    bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
+    if len(bad) == 0:
+        return Repaired(supp, res, 0, 0, False)
+    res.lower[bad], res.upper[bad], res.exact[bad] = space.value[bad], space.value[bad], False
+    local = _Local(st, req, res)
+    before = int(supp.sum())
+    fallback, exhausted = 0, False
+    for i in bad[np.lexsort((bad, -space.value[bad]))]:
+        if any(local.certify(i, supp, local.neighbours(i, r, supp)) for r in CHECK_RADII):
+            continue
+        if time.perf_counter() > deadline:
+            exhausted = True
+        elif _repair_cell(local, i, supp, allowed, costs, max(0.2, min(milp_seconds, deadline - time.perf_counter()))):
+            continue
+        fallback += int(_fallback(local, i, supp, allowed))
+    res.protected = ProtectionInterval.holds(res.lower, res.upper, space.value, req) | ~st.primary
+    repaired = int(supp.sum()) - before
+    if repaired and int(supp.sum()) <= FINAL_AUDIT_BELOW and time.perf_counter() < deadline:
+        res = _merge(audit_space(space, supp, req, st.primary, deadline=deadline), res, space.value, req, st.primary)
+    return Repaired(supp, res, repaired, fallback, exhausted)
+
+
+def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
+                 seconds: float) -> bool:
+    space = local.st.space
+    for radius in REPAIR_RADII:
+        cells = local.neighbours(i, radius, allowed)
+        if len(cells) > MAX_LOCAL or not _possible(local, i, cells, supp, allowed):
+            continue
+        reach = 4.0 * max(float(r[i]) for r in local.req) + 1.0
+        for relax, cap in ((False, reach), (False, None), (True, None)):
+            found = solve_pattern(space.relations, space.value, cells, np.array([i]), local.req, costs, supp,
+                                  ~allowed, seconds, relax=relax, reach=cap)
+            if found is None:
+                continue
+            new = supp.copy()
+            new[found] = True
+            if local.certify(i, new, local.neighbours(i, radius + 1, new)):
+                supp[:] = new
+                return True
+    return False
+
+
+def _possible(local: _Local, i: int, cells: np.ndarray, supp: np.ndarray, allowed: np.ndarray) -> bool:
+    """Whether suppressing every publishable cell of `cells` would protect `i` (else the MILP is infeasible)."""
+    trial = supp.copy()
+    trial[cells[allowed[cells]]] = True
+    return local.certify(i, trial, cells, commit=False)
+
+
+def _fallback(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray) -> bool:
+    """Suppress every publishable cell of the smallest neighbourhood of `i` that the LP proves enough."""
+    for radius in FALLBACK_RADII:
+        cells = local.neighbours(i, radius, allowed)
+        trial = supp.copy()
+        trial[cells[allowed[cells]]] = True
+        if local.certify(i, trial, cells):
+            supp[:] = trial
+            return True
+    return False
+
+
+def _merge(final: SpaceAudit, certs: SpaceAudit, x: np.ndarray, req: tuple[np.ndarray, np.ndarray, np.ndarray],
+           need: np.ndarray) -> SpaceAudit:
+    """The final audit widened by the repair certificates (both inner bounds of the final pattern)."""
+    lower = np.minimum(final.lower, certs.lower)
+    upper = np.maximum(final.upper, certs.upper)
+    exact = final.exact & (lower == final.lower) & (upper == final.upper)
+    protected = ProtectionInterval.holds(lower, upper, x, req) | ~need
+    return SpaceAudit(lower, upper, exact, protected)
+
+
