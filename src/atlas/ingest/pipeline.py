@@ -188,23 +188,23 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
     return result
 
 
-def _flag_repeated_ids(con: duckdb.DuckDBPyConnection, assigns: list[Assignment]) -> None:
+def _flag_repeated_ids(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], batch_id: int) -> None:
     """A record id used twice in one file: the second and later rows are quarantined, so nobody is counted
-    twice. Found by a parallel aggregate on the staged pseudonyms; the source is re-read only for those rows."""
+    twice. Found by a parallel aggregate on the batch's pseudonyms; the source is re-read only for those rows."""
     con.execute("""CREATE OR REPLACE TEMP TABLE atlas_repeats AS
         SELECT source_row FROM (SELECT source_row, row_number() OVER (PARTITION BY record_id ORDER BY source_row) AS k
-                                FROM atlas_stage WHERE record_id IN (
-                                    SELECT record_id FROM atlas_stage WHERE record_id IS NOT NULL
-                                    GROUP BY record_id HAVING count(*) > 1)) WHERE k > 1""")
+                                FROM persons WHERE batch_id = $1 AND record_id IN (
+                                    SELECT record_id FROM persons WHERE batch_id = $1 AND record_id IS NOT NULL
+                                    GROUP BY record_id HAVING count(*) > 1)) WHERE k > 1""", [batch_id])
     if not con.execute("SELECT count(*) FROM atlas_repeats").fetchone()[0]:  # type: ignore[index]
         return
     col = next(a.column.name for a in assigns if a.field == "record_id")
     keep = [a.column.name for a in assigns if not a.identifier]
     raw = ", ".join(f"'{c}': s.{c}" for c in keep)
-    con.execute(f"""UPDATE atlas_stage SET _issues = list_append(coalesce(atlas_stage._issues, []), '{col}|duplicate-record-id'),
-                        _raw = coalesce(atlas_stage._raw, to_json(struct_insert({{{raw}}}, _pseudonym := atlas_stage.pseudonym)))
-                    FROM src s WHERE s._row = atlas_stage.source_row
-                      AND atlas_stage.source_row IN (SELECT source_row FROM atlas_repeats)""")
+    con.execute(f"""UPDATE persons SET _issues = list_append(coalesce(persons._issues, []), '{col}|duplicate-record-id'),
+                        _raw = coalesce(persons._raw, to_json(struct_insert({{{raw}}}, _pseudonym := persons.pseudonym)))
+                    FROM src s WHERE persons.batch_id = ? AND s._row = persons.source_row
+                      AND persons.source_row IN (SELECT source_row FROM atlas_repeats)""", [batch_id])
 
 
 def _log(con: duckdb.DuckDBPyConnection, ws: Workspace, actor: str, action: str, result: IngestResult,
@@ -260,13 +260,11 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     erased = _erased_filter(con, source)
     sql = _select_sql(plan, mapping.kind, batch_id, keep, subject, erased)
     started = datetime.now(UTC)
-    # Staged: the numbered scan is order-preserving (one thread); materialising it first lets the
-    # insert into the encrypted table run in parallel, several times faster than one streamed statement.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_stage AS {sql}")
+    # The source is numbered once into a temp table (readers), so this statement runs on every thread and
+    # streams straight into the encrypted table; no staging copy.
+    con.execute(f"INSERT INTO {table} {sql}")
     if mapping.kind == "person" and "record_id" in plan.columns:
-        _flag_repeated_ids(con, assigns)
-    con.execute(f"INSERT INTO {table} SELECT * FROM atlas_stage")
-    con.execute("DROP TABLE atlas_stage")
+        _flag_repeated_ids(con, assigns, batch_id)
     step("quarantining rejected rows")
     counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _issues IS NOT NULL) FROM {table} WHERE batch_id = ?",
                          [batch_id]).fetchone()

@@ -67,7 +67,8 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
         elif fld.name == "record_id" and mapping.kind == "person":
             cols[fld.name] = rowsql.record_id(fld, a)
         elif fld.kind == "id":
-            cols[fld.name] = rowsql.identifier(fld, a)
+            con.execute(rowsql.pseudonym_map(f"pm_{i}", a))
+            cols[fld.name] = rowsql.identifier(fld, a, f"pm_{i}")
         elif fld.sql == "VARCHAR[]":
             cols[fld.name] = rowsql.text_list(fld, a)
         else:

@@ -31,22 +31,25 @@ class Column:
 
 
 def _present_pre(c: str) -> dict[str, str]:
-    return {f"pr_{c}": f"(s.{c} IS NOT NULL AND lower(trim(s.{c})) NOT IN {MISSING_SQL})"}
+    # list_contains, not IN: a long IN list becomes a mark join that drags every column of the row along
+    return {f"pr_{c}": f"(s.{c} IS NOT NULL AND NOT list_contains([{MISSING_SQL[1:-1]}], lower(trim(s.{c}))))"}
 
 
 def coded(fld: Field, a: Assignment, vm: str) -> Column:
-    """A column resolved through its value map `vm` (codes, countries, languages, yes/no)."""
+    """A column resolved through its value map `vm` (codes, countries, languages, yes/no); blankness is also
+    decided once per distinct value, so no row is trimmed."""
     c = a.column.name
-    pre = {f"{vm}_code": f"{vm}.code", f"{vm}_ok": f"{vm}.ok"}
-    code, ok = f"s.{vm}_code", f"s.{vm}_ok"
+    pre = {f"{vm}_code": f"{vm}.code", f"{vm}_ok": f"{vm}.ok", f"{vm}_blank": f"coalesce({vm}.blank, trim(s.{c}) = '')"}
+    code, ok, blank = f"s.{vm}_code", f"s.{vm}_ok", f"s.{vm}_blank"
     if fld.kind == "bool":
         value = f"CASE {code} WHEN 'yes' THEN true WHEN 'no' THEN false END"
     elif fld.kind in ("country_list", "language_list"):
         value = f"CASE WHEN {ok} THEN {code} END"
     else:
-        value = f"CASE WHEN s.{c} IS NULL OR trim(s.{c}) = '' THEN 'unknown' WHEN {ok} THEN {code} END"
-    bad = f"(s.{c} IS NOT NULL AND trim(s.{c}) <> '' AND NOT coalesce({ok}, false))"
-    return Column(fld, value, [f"LEFT JOIN {vm} ON {vm}.raw = s.{c}"],
+        value = f"CASE WHEN s.{c} IS NULL OR {blank} THEN 'unknown' WHEN {ok} THEN {code} END"
+    bad = f"(s.{c} IS NOT NULL AND NOT {blank} AND NOT coalesce({ok}, false))"
+    join = f"LEFT JOIN (SELECT *, trim(raw) = '' AS blank FROM {vm}) {vm} ON {vm}.raw = s.{c}"
+    return Column(fld, value, [join],
                   [(bad, f"unknown-{fld.kind if fld.kind != 'code' else fld.vocab}", c)], pre)
 
 
@@ -123,10 +126,18 @@ def record_id(fld: Field, a: Assignment) -> Column:
     return Column(fld, f"CASE WHEN nullif(trim(s.{c}), '') IS NOT NULL THEN s._pseudonym END")
 
 
-def identifier(fld: Field, a: Assignment) -> Column:
-    """Source ids are stored only as keyed pseudonyms (the raw id goes to the vault)."""
+def identifier(fld: Field, a: Assignment, pm: str) -> Column:
+    """Source ids are stored only as keyed pseudonyms (the raw id goes to the vault); the HMAC was computed
+    once per distinct id into the map `pm` (a household id repeats on every member's row)."""
     c = a.column.name
-    return Column(fld, f"CASE WHEN nullif(trim(s.{c}), '') IS NOT NULL THEN atlas_pseudonym(trim(s.{c})) END")
+    return Column(fld, f"s.{pm}_p", [f"LEFT JOIN {pm} ON {pm}.raw = s.{c}"], [], {f"{pm}_p": f"{pm}.p"})
+
+
+def pseudonym_map(name: str, a: Assignment) -> str:
+    """SQL creating the temp table `name` (raw id -> pseudonym) from the distinct non-blank ids of `src`."""
+    c = a.column.name
+    return (f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT raw, atlas_pseudonym(trim(raw)) AS p FROM "
+            f"(SELECT DISTINCT {c} AS raw FROM src WHERE nullif(trim({c}), '') IS NOT NULL)")
 
 
 def text_list(fld: Field, a: Assignment) -> Column:

@@ -2,13 +2,15 @@
 
 Each value is sealed with the active data key's vault key under a fresh 96-bit nonce; the associated
 data binds the pseudonym and field name, so a ciphertext moved to another person or field fails its tag.
-Identifiers are never stored in clear: sealing happens in Arrow batches before insertion, and the only
-plaintext DuckDB sees stays in memory while it computes each entry's keyed look-up tag.
+Identifiers are never stored in clear: sealing happens in Arrow batches before insertion; the plaintext
+DuckDB sees (the chunked input, each entry's keyed look-up tag) stays in memory or in its encrypted temp files.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +30,7 @@ from atlas.privacy.purposes import check_purpose
 from atlas.store.keys import Keys
 
 BATCH_ROWS = 200_000
+_BUCKETS = 4096
 NONCE = 12
 
 
@@ -42,13 +45,36 @@ def _aad(pseudonym: str, field: str) -> bytes:
 
 
 def _reader(data: Any) -> pa.RecordBatchReader:
-    if isinstance(data, duckdb.DuckDBPyRelation):
-        data = data.to_arrow_table()  # a stream would be cut short by our own INSERTs on the same connection
     if isinstance(data, pa.Table):
         return pa.RecordBatchReader.from_batches(data.schema, data.to_batches(BATCH_ROWS))
     if isinstance(data, pa.RecordBatchReader):
         return data
     raise RejectedInput(f"store_identifiers expects a DuckDB relation or Arrow data, not {type(data).__name__}.")
+
+
+class _Chunks:
+    """A relation materialised once (in parallel, into a temp table that spills encrypted), then handed out in
+    chunks of about BATCH_ROWS rows: memory stays flat however many people a file holds. Only the writer
+    thread touches the connection, so chunk reads and inserts never interleave on it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, rel: duckdb.DuckDBPyRelation) -> None:
+        token = uuid.uuid4().hex
+        self.con, self.table, view = con, f"_atlas_vault_src_{token}", f"_atlas_vault_rel_{token}"
+        self.names = list(rel.columns)
+        con.register(view, rel)  # a temporary view: in server mode the default catalog is PostgreSQL
+        try:
+            con.execute(f"CREATE TEMP TABLE {self.table} AS SELECT *, hash(pseudonym) % {_BUCKETS} AS _chunk FROM {view}")
+        finally:
+            con.unregister(view)
+        n = int(con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0])  # type: ignore[index]
+        self.count = min(_BUCKETS, max(1, -(-n // BATCH_ROWS)))
+
+    def fetch(self, i: int) -> pa.Table:
+        cols = ", ".join(f'"{n}"' for n in self.names)
+        return self.con.execute(f"SELECT {cols} FROM {self.table} WHERE _chunk % ? = ?", [self.count, i]).to_arrow_table()
+
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
 def _binary(chunks: list[bytes]) -> pa.Array:
@@ -91,12 +117,12 @@ def _insert(con: duckdb.DuckDBPyConnection, sealed: pa.Table, params: list) -> N
 def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int | None, data: Any) -> int:
     """Encrypt and store every identifier column of `data` (columns: pseudonym + identifiers); returns values stored.
 
-    Sealing runs in this thread while one writer thread inserts the previous chunk (DuckDB releases the
-    GIL), so encryption and storage overlap; only the writer touches the connection meanwhile. Each entry
+    A relation is materialised once and read in chunks of about BATCH_ROWS rows, so memory stays flat.
+    Sealing runs in this thread while one writer thread reads the next chunk and inserts the previous one
+    (DuckDB releases the GIL), so encryption and storage overlap; only the writer touches the connection. Each entry
     also gets a keyed look-up tag of its normalised value (`find_subjects`); plaintext stays in memory.
     """
-    reader = _reader(data)
-    names = reader.schema.names
+    names = list(data.columns) if isinstance(data, duckdb.DuckDBPyRelation) else _reader(data).schema.names
     if "pseudonym" not in names:
         raise RejectedInput("store_identifiers needs a `pseudonym` column.")
     fields = [n for n in names if n != "pseudonym"]
@@ -110,19 +136,40 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
     stored, now = 0, datetime.now(UTC)
     pending: Future | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-vault") as writer:
-        for batch in reader:
-            pseudonyms = pc.cast(batch.column("pseudonym"), pa.string())
-            for f in fields:
-                sealed = _seal_column(seal, pseudonyms, batch.column(f), f)
-                if not sealed.num_rows:
-                    continue
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(_insert, con, sealed, [f, batch_id, key.id, now])
-                stored += sealed.num_rows
-        if pending is not None:
-            pending.result()
+        batches = _batches(con, data, writer)
+        try:
+            for batch in batches:
+                pseudonyms = pc.cast(batch.column("pseudonym"), pa.string())
+                for f in fields:
+                    sealed = _seal_column(seal, pseudonyms, batch.column(f), f)
+                    if not sealed.num_rows:
+                        continue
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(_insert, con, sealed, [f, batch_id, key.id, now])
+                    stored += sealed.num_rows
+            if pending is not None:
+                pending.result()
+        finally:
+            batches.close()
     return stored
+
+
+def _batches(con: duckdb.DuckDBPyConnection, data: Any, writer: ThreadPoolExecutor) -> Generator[Any, None, None]:
+    """Arrow batches of `data`; a relation's next chunk is read on the writer thread while this one is sealed."""
+    if not isinstance(data, duckdb.DuckDBPyRelation):
+        yield from _reader(data)
+        return
+    chunks = writer.submit(_Chunks, con, data).result()
+    try:
+        upcoming = writer.submit(chunks.fetch, 0)
+        for i in range(chunks.count):
+            table = upcoming.result()
+            if i + 1 < chunks.count:
+                upcoming = writer.submit(chunks.fetch, i + 1)
+            yield table
+    finally:
+        writer.submit(chunks.drop).result()
 
 
 def _open(keys: Keys, row: tuple) -> str:
@@ -182,21 +229,22 @@ def erase(con: duckdb.DuckDBPyConnection, pseudonym: str) -> int:
 def reseal(con: duckdb.DuckDBPyConnection, keys: Keys) -> int:
     """Re-encrypt entries sealed with a non-active data key (call during data-key rotation, before retiring)."""
     seal, active = AESGCM(keys.active.vault_key).encrypt, keys.active
-    rows = con.execute("SELECT rowid, pseudonym, field, key_id, nonce, ciphertext FROM vault WHERE key_id <> ?",
+    rows = con.execute("SELECT pseudonym, field, key_id, nonce, ciphertext FROM vault WHERE key_id <> ?",
                        [active.id]).fetchall()
     if not rows:
         return 0
     out = []
-    for rowid, pseudonym, field, key_id, nonce, ct in rows:
+    for pseudonym, field, key_id, nonce, ct in rows:
         value = _open(keys, (pseudonym, field, key_id, nonce, ct)).encode()
         fresh = os.urandom(NONCE)
-        out.append((rowid, fresh, seal(fresh, value, _aad(pseudonym, field))))
-    table = pa.table({"rid": [r[0] for r in out], "nonce": pa.array([r[1] for r in out], pa.binary()),
+        out.append((bytes(nonce), fresh, seal(fresh, value, _aad(pseudonym, field))))
+    # Entries are matched by their old random nonce, not rowid: PostgreSQL tables have no rowid (server mode).
+    table = pa.table({"old": pa.array([r[0] for r in out], pa.binary()), "nonce": pa.array([r[1] for r in out], pa.binary()),
                       "ct": pa.array([r[2] for r in out], pa.binary())})
     con.register("_atlas_reseal", table)
     try:
         con.execute("UPDATE vault SET key_id = ?, nonce = r.nonce, ciphertext = r.ct FROM _atlas_reseal r "
-                    "WHERE vault.rowid = r.rid", [active.id])
+                    "WHERE vault.nonce = r.old AND vault.key_id <> ?", [active.id, active.id])
     finally:
         con.unregister("_atlas_reseal")
     return len(out)

@@ -228,15 +228,17 @@ def _giant_issues(path: Path, lines: np.ndarray, starts: np.ndarray, limits: Rea
 
 
 def _relation(con: duckdb.DuckDBPyConnection, dialect: _Dialect, breakpoints: pa.Table) -> duckdb.DuckDBPyRelation:
+    """Number the records once, in a narrow order-preserving pass into a temp table (spilled encrypted), so
+    every later pass (distinct values, normalisation, vault) runs on all threads and never re-parses the file."""
     scan, params = dialect.scan_sql("ignore_errors=true")
     scan = _inline(scan, params)
     cols = ", ".join(dialect.columns)
+    token = uuid.uuid4().hex
+    numbered = f"atlas_numbered_{token}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {numbered} AS SELECT {cols}, row_number() OVER () AS _k FROM {scan}")
     if breakpoints.num_rows == 1:
         shift = int(breakpoints.column("shift")[0].as_py())
-        return con.sql(f"SELECT {cols}, row_number() OVER () + {shift} AS {ROW_COLUMN} FROM {scan}")
-    name = f"atlas_lines_{uuid.uuid4().hex}"
+        return con.sql(f"SELECT {cols}, _k + {shift} AS {ROW_COLUMN} FROM {numbered}")
+    name = f"atlas_lines_{token}"
     con.register(name, breakpoints)
-    return con.sql(
-        f"SELECT {cols}, d._k + b.shift AS {ROW_COLUMN} "
-        f"FROM (SELECT *, row_number() OVER () AS _k FROM {scan}) d ASOF JOIN {name} b ON d._k >= b.k_from"
-    )
+    return con.sql(f"SELECT {cols}, d._k + b.shift AS {ROW_COLUMN} FROM {numbered} d ASOF JOIN {name} b ON d._k >= b.k_from")
