@@ -5,7 +5,7 @@ from __future__ import annotations
 from atlas.privacy.audit import entries, log_event
 
 
-def test_pages_filters_and_total(ws) -> None:  # noqa: ANN001
+def test_pages_filters_and_total(ws) -> None:
     with ws.connect() as con:
         for i in range(7):
             log_event(con, "ann" if i % 2 else "bo", "request.submit" if i < 4 else "release.run", str(i), None, {"i": i})

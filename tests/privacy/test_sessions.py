@@ -20,14 +20,14 @@ from atlas.privacy.users import (
 
 
 @pytest.fixture()
-def con(ws):  # noqa: ANN001, ANN201
+def con(ws):
     with ws.connect() as c:
         add_user(c, actor_for(c, "alice"), "alice", role="steward", password="pw-alice-123")
         add_user(c, actor_for(c, "alice"), "pat", role="partner", organisation="unhcr", password="pw-pat-123")
         yield c
 
 
-def test_session_is_a_short_lived_key_opened_by_password(con) -> None:  # noqa: ANN001
+def test_session_is_a_short_lived_key_opened_by_password(con) -> None:
     with pytest.raises(PolicyRefused):
         create_session(con, "pat", "wrong")
     s = create_session(con, "pat", "pw-pat-123", hours=2)
@@ -39,14 +39,14 @@ def test_session_is_a_short_lived_key_opened_by_password(con) -> None:  # noqa: 
         create_session(con, "pat", "pw-pat-123", hours=0)
 
 
-def test_listing_other_users_keys_needs_manage_users(con) -> None:  # noqa: ANN001
+def test_listing_other_users_keys_needs_manage_users(con) -> None:
     create_api_key(con, actor_for(con, "alice"), "alice")
     with pytest.raises(PolicyRefused):
         list_api_keys(con, actor_for(con, "pat"), "alice")
     assert len(list_api_keys(con, actor_for(con, "alice"), "alice")) == 1
 
 
-def test_verified_memory_never_outlives_revocation_or_expiry(con) -> None:  # noqa: ANN001
+def test_verified_memory_never_outlives_revocation_or_expiry(con) -> None:
     alice = actor_for(con, "alice")
     key = create_api_key(con, alice, "pat", days=3)
     seen: dict[str, tuple[str, str]] = {}

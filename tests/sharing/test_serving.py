@@ -35,7 +35,7 @@ def _public() -> dict:
 
 
 @pytest.fixture
-def shared(populated):  # noqa: ANN001, ANN201
+def shared(populated):
     with populated.connect() as con:
         for data in (_public(), agreement_data()):
             add_agreement(con, STEWARD, parse_agreement(data))
@@ -44,7 +44,7 @@ def shared(populated):  # noqa: ANN001, ANN201
     return populated
 
 
-def test_agreements_and_releases_by_party(shared) -> None:  # noqa: ANN001
+def test_agreements_and_releases_by_party(shared) -> None:
     with shared.connect() as con:
         assert {a.name for a in visible_agreements(con, None)} == {"open"}
         assert {a.name for a in visible_agreements(con, CONSULATE)} == {"open", "ins-consulate-ven"}
@@ -62,7 +62,7 @@ def test_agreements_and_releases_by_party(shared) -> None:  # noqa: ANN001
         assert "by_dept_sex.csv" in files and len(files["manifest.json"]["sha256"]) == 64
 
 
-def test_suspension_cuts_access_but_not_the_providers(shared) -> None:  # noqa: ANN001
+def test_suspension_cuts_access_but_not_the_providers(shared) -> None:
     with shared.connect() as con:
         set_status(con, STEWARD, "ins-consulate-ven", "suspended", "breach")
         with pytest.raises(PolicyRefused) as exc:
@@ -74,7 +74,7 @@ def test_suspension_cuts_access_but_not_the_providers(shared) -> None:  # noqa: 
             table_for(con, CONSULATE, get_agreement(con, "ins-consulate-ven"), "by_dept_sex")
 
 
-def test_on_demand_table_equals_the_released_one_and_keys_change_with_data(shared) -> None:  # noqa: ANN001
+def test_on_demand_table_equals_the_released_one_and_keys_change_with_data(shared) -> None:
     import pandas as pd
 
     with shared.connect() as con:

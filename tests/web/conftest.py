@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sharing.conftest import agreement_data, ingest_population
 
 from atlas.settings import Settings
 from atlas.store.workspace import Workspace
-from sharing.conftest import agreement_data, ingest_population
 
 USERS = {  # name: (role, organisation)
     "alice": ("steward", "INS"),
@@ -80,7 +80,7 @@ def _api_world(_template_workspace: Path, tmp_path_factory: pytest.TempPathFacto
     return World(home, tokens)
 
 
-def actor_for_name(ws: Workspace, name: str):  # noqa: ANN201
+def actor_for_name(ws: Workspace, name: str):
     from atlas.privacy.users import actor_for
 
     with ws.connect() as con:

@@ -9,6 +9,8 @@ Interface (shared by the REST API and the portal):
 * `require_user` — dependency: any signed-in principal, else 401.
 * `require(permission)` — dependency factory: signed in *and* holding the permission (checked by
   `atlas.privacy.access.authorize`, refusals audited), else 401/403. Returns the `Principal`.
+* Shorthands for route signatures: `Caller` (= current_principal), `SignedIn` (= require_user) and
+  `Annotated[Principal, allowed("perm")]`.
 * `open_session(request, name, password) -> NewApiKey` and `close_session(request, principal)` — the
   login/logout services; set the cookie with `set_session_cookie(response, key)`.
 * `csrf_token(principal)` / `check_csrf(principal, submitted)` — cookie-authenticated unsafe requests
@@ -23,6 +25,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
@@ -120,7 +123,7 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
-def require_user(principal: Principal = Depends(current_principal)) -> Principal:
+def require_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     """Any signed-in user; the anonymous public gets 401."""
     if principal.anonymous:
         raise Unauthenticated("Sign in or send an API key.", clause="access:authentication")
@@ -130,7 +133,7 @@ def require_user(principal: Principal = Depends(current_principal)) -> Principal
 def require(permission: str) -> Callable[..., Principal]:
     """Dependency: a signed-in user holding `permission` (refusals are written to the audit trail)."""
 
-    def dependency(request: Request, principal: Principal = Depends(require_user)) -> Principal:
+    def dependency(request: Request, principal: Annotated[Principal, Depends(require_user)]) -> Principal:
         assert principal.actor is not None
         if permission not in principal.actor.permissions:
             with served_workspace(request).connect() as con:
@@ -139,6 +142,15 @@ def require(permission: str) -> Callable[..., Principal]:
 
     dependency.__name__ = f"require_{permission}"
     return dependency
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+SignedIn = Annotated[Principal, Depends(require_user)]
+
+
+def allowed(permission: str) -> object:
+    """`Annotated[Principal, allowed("ingest")]`: the route's caller, holding the permission."""
+    return Depends(require(permission))
 
 
 def csrf_token(principal: Principal) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 T = TypeVar("T")
 MAX_LIMIT = 500
@@ -45,3 +45,6 @@ def link_headers(page: Page, total: int, request: Request, response: Response) -
     links.append(f'<{url(last)}>; rel="last"')
     response.headers["Link"] = ", ".join(links)
     response.headers["X-Total-Count"] = str(total)
+
+
+PageQuery = Annotated[Page, Depends(page_params)]

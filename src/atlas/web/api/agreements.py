@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 
 from atlas.sharing.agreement import Agreement, parse_agreement
 from atlas.sharing.catalog import activate_crisis, add_agreement, end_crisis, set_status
 from atlas.sharing.serving import agreement_for, visible_agreements
-from atlas.web.auth import Principal, current_principal, require, require_user, served_workspace
+from atlas.web.auth import Caller, Principal, SignedIn, allowed, served_workspace
 from atlas.web.models import AgreementSummary, CrisisIn, StatusIn
-from atlas.web.pagination import Page, page_params, paginate
+from atlas.web.pagination import PageQuery, paginate
 
 router = APIRouter(tags=["agreements"])
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", description="Agreement name.")]
@@ -31,8 +31,10 @@ def _full(a: Agreement) -> dict[str, Any]:
 
 
 @router.get("/agreements", response_model=list[AgreementSummary])
-def agreements(request: Request, response: Response, page: Page = Depends(page_params),
-               principal: Principal = Depends(current_principal)) -> list[AgreementSummary]:
+def agreements(request: Request,
+               response: Response,
+               page: PageQuery,
+               principal: Caller) -> list[AgreementSummary]:
     """Agreements you may see: public ones, your organisation's, or all (stewards, auditors)."""
     with served_workspace(request).connect() as con:
         found = visible_agreements(con, principal.actor)
@@ -40,15 +42,18 @@ def agreements(request: Request, response: Response, page: Page = Depends(page_p
 
 
 @router.get("/agreements/{name}", response_model=dict[str, Any])
-def agreement(name: Name, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def agreement(name: Name,
+              request: Request,
+              principal: Caller) -> dict[str, Any]:
     """Every clause of one agreement, with its status and crisis state."""
     with served_workspace(request).connect() as con:
         return _full(agreement_for(con, principal.actor, name))
 
 
 @router.post("/agreements", response_model=dict[str, Any], status_code=201)
-def add(request: Request, body: Annotated[dict[str, Any], Body(description="The agreement, as in its YAML file.")],
-        principal: Principal = Depends(require("manage_agreements"))) -> dict[str, Any]:
+def add(request: Request,
+        body: Annotated[dict[str, Any], Body(description="The agreement, as in its YAML file.")],
+        principal: Annotated[Principal, allowed("manage_agreements")]) -> dict[str, Any]:
     """Add an agreement, or a new version of one (tables embedded as specs)."""
     assert principal.actor is not None
     parsed = parse_agreement(body, source="request body")
@@ -57,8 +62,10 @@ def add(request: Request, body: Annotated[dict[str, Any], Body(description="The 
 
 
 @router.post("/agreements/{name}/status", response_model=dict[str, Any])
-def status(name: Name, body: StatusIn, request: Request,
-           principal: Principal = Depends(require("manage_agreements"))) -> dict[str, Any]:
+def status(name: Name,
+           body: StatusIn,
+           request: Request,
+           principal: Annotated[Principal, allowed("manage_agreements")]) -> dict[str, Any]:
     """Suspend, resume or revoke: a suspended or revoked agreement cuts its recipients' access at once."""
     assert principal.actor is not None
     with served_workspace(request).connect() as con:
@@ -66,8 +73,10 @@ def status(name: Name, body: StatusIn, request: Request,
 
 
 @router.post("/agreements/{name}/crisis", response_model=dict[str, Any])
-def crisis(name: Name, body: CrisisIn, request: Request,
-           principal: Principal = Depends(require_user)) -> dict[str, Any]:
+def crisis(name: Name,
+           body: CrisisIn,
+           request: Request,
+           principal: SignedIn) -> dict[str, Any]:
     """Activate the crisis clause (only those listed in `may_activate`)."""
     assert principal.actor is not None
     with served_workspace(request).connect() as con:
@@ -75,7 +84,9 @@ def crisis(name: Name, body: CrisisIn, request: Request,
 
 
 @router.delete("/agreements/{name}/crisis", response_model=dict[str, Any])
-def end(name: Name, request: Request, principal: Principal = Depends(require("manage_agreements"))) -> dict[str, Any]:
+def end(name: Name,
+        request: Request,
+        principal: Annotated[Principal, allowed("manage_agreements")]) -> dict[str, Any]:
     """End a running crisis activation early."""
     assert principal.actor is not None
     with served_workspace(request).connect() as con:

@@ -10,11 +10,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from atlas.errors import AtlasError, Issue, RejectedInput
 from atlas.ingest.pipeline import IngestOptions, IngestResult, ingest_file
-from atlas.web.auth import Principal, require, served_workspace
+from atlas.web.auth import Principal, allowed, served_workspace
 from atlas.web.models import IngestOut, IssueOut
 
 router = APIRouter(tags=["ingest"])
@@ -60,13 +60,14 @@ def _report(result: IngestResult, names: dict[str, str]) -> IngestOut:
 
 
 @router.post("/ingest", response_model=IngestOut, status_code=201)
-def ingest(request: Request, file: Annotated[UploadFile, File(description="Source file (CSV, XLSX, JSON, ...).")],
+def ingest(request: Request,
+           file: Annotated[UploadFile, File(description="Source file (CSV, XLSX, JSON, ...).")],
+           principal: Annotated[Principal, allowed("ingest")],
            mapping: Annotated[UploadFile | None, File(description="Mapping YAML (optional).")] = None,
            kind: Annotated[Literal["person", "aggregate"], Form()] = "person",
            policy: Annotated[Literal["quarantine", "reject"], Form()] = "quarantine",
            country: Annotated[str | None, Form(pattern=r"^[A-Za-z]{3}$")] = None,
-           dry_run: Annotated[bool, Form(description="Validate only; store nothing.")] = False,
-           principal: Principal = Depends(require("ingest"))) -> IngestOut:
+           dry_run: Annotated[bool, Form(description="Validate only; store nothing.")] = False) -> IngestOut:
     """Ingest one file as one batch (all or nothing) and return its validation report."""
     ws = served_workspace(request)
     limit = int(getattr(request.app.state.settings, "max_upload_mb", 200)) << 20

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from atlas import __version__
-from atlas.web.auth import Principal, csrf_token, current_principal, served_workspace
+from atlas.web.auth import Caller, csrf_token, served_workspace
 from atlas.web.models import Health, Me
 
 router = APIRouter(tags=["meta"])
@@ -21,7 +21,7 @@ def health(request: Request) -> Health:
 
 
 @router.get("/me", response_model=Me)
-def me(principal: Principal = Depends(current_principal)) -> Me:
+def me(principal: Caller) -> Me:
     """Who the server thinks you are, with your roles and permissions (anonymous: the public)."""
     actor = principal.actor
     return Me(name=principal.name, organisation=principal.organisation, roles=sorted(principal.roles),

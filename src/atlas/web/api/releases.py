@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path as FsPath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from atlas.errors import NotFound
 from atlas.sharing.serving import release_files, release_for, visible_releases
-from atlas.web.auth import Principal, current_principal, served_workspace
+from atlas.web.auth import Caller, served_workspace
 from atlas.web.etags import not_modified, quoted
 from atlas.web.models import FileOut, ReleaseDetail, ReleaseOut
-from atlas.web.pagination import Page, page_params, paginate
+from atlas.web.pagination import PageQuery, paginate
 
 router = APIRouter(tags=["releases"])
 Agreement = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", description="Agreement name.")]
@@ -37,9 +37,11 @@ def _out(row: dict) -> ReleaseOut:
 
 
 @router.get("/releases", response_model=list[ReleaseOut])
-def releases(request: Request, response: Response, page: Page = Depends(page_params),
-             agreement: Annotated[str | None, Query(max_length=100, description="Only this agreement.")] = None,
-             principal: Principal = Depends(current_principal)) -> list[ReleaseOut]:
+def releases(request: Request,
+             response: Response,
+             page: PageQuery,
+             principal: Caller,
+             agreement: Annotated[str | None, Query(max_length=100, description="Only this agreement.")] = None) -> list[ReleaseOut]:
     """Packages you may download now: public releases, and your organisation's under agreements in force."""
     with served_workspace(request).connect() as con:
         rows = visible_releases(con, principal.actor, agreement=agreement)
@@ -47,8 +49,11 @@ def releases(request: Request, response: Response, page: Page = Depends(page_par
 
 
 @router.get("/releases/{agreement}/{version}", response_model=ReleaseDetail)
-def release(agreement: Agreement, version: Version, request: Request, recipient: Recipient = None,
-            principal: Principal = Depends(current_principal)) -> ReleaseDetail:
+def release(agreement: Agreement,
+            version: Version,
+            request: Request,
+            principal: Caller,
+            recipient: Recipient = None) -> ReleaseDetail:
     """One package with its files (SHA-256 and size from the signed manifest)."""
     with served_workspace(request).connect() as con:
         row = release_for(con, principal.actor, agreement, version, recipient=recipient)
@@ -62,10 +67,12 @@ def release(agreement: Agreement, version: Version, request: Request, recipient:
 @router.get("/releases/{agreement}/{version}/files/{name}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"},
                        304: {"description": "Not modified (If-None-Match matched the ETag)"}})
-def release_file(agreement: Agreement, version: Version,
+def release_file(agreement: Agreement,
+                 version: Version,
                  name: Annotated[str, Path(max_length=200, description="File name from the manifest.")],
-                 request: Request, recipient: Recipient = None,
-                 principal: Principal = Depends(current_principal)) -> Response:
+                 request: Request,
+                 principal: Caller,
+                 recipient: Recipient = None) -> Response:
     """Download one file; its ETag is its SHA-256 in the signed manifest (answers 304 when unchanged)."""
     with served_workspace(request).connect() as con:
         row = release_for(con, principal.actor, agreement, version, recipient=recipient)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from atlas.privacy.users import create_api_key, list_api_keys, revoke_api_key
 from atlas.web.auth import (
     Principal,
+    SignedIn,
     clear_session_cookie,
     close_session,
     csrf_token,
     open_session,
-    require_user,
     served_workspace,
     set_session_cookie,
 )
 from atlas.web.models import KeyIn, KeyOut, Login, NewKeyOut, SessionOut
-from atlas.web.pagination import Page, page_params, paginate
+from atlas.web.pagination import PageQuery, paginate
 
 router = APIRouter(tags=["authentication"])
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$", description="The key id (the part after `atl_`).")]
@@ -34,7 +34,9 @@ def login(body: Login, request: Request, response: Response) -> SessionOut:
 
 
 @router.delete("/sessions/current", status_code=204)
-def logout(request: Request, response: Response, principal: Principal = Depends(require_user)) -> Response:
+def logout(request: Request,
+           response: Response,
+           principal: SignedIn) -> Response:
     """Sign out: the session (or the API key used) is revoked at once."""
     close_session(request, principal)
     out = Response(status_code=204)
@@ -43,8 +45,10 @@ def logout(request: Request, response: Response, principal: Principal = Depends(
 
 
 @router.get("/keys", response_model=list[KeyOut])
-def keys(request: Request, response: Response, page: Page = Depends(page_params),
-         principal: Principal = Depends(require_user)) -> list[KeyOut]:
+def keys(request: Request,
+         response: Response,
+         page: PageQuery,
+         principal: SignedIn) -> list[KeyOut]:
     """Your API keys and sessions (ids, dates; never secrets)."""
     assert principal.actor is not None
     with served_workspace(request).connect() as con:
@@ -53,7 +57,9 @@ def keys(request: Request, response: Response, page: Page = Depends(page_params)
 
 
 @router.post("/keys", response_model=NewKeyOut, status_code=201)
-def new_key(body: KeyIn, request: Request, principal: Principal = Depends(require_user)) -> NewKeyOut:
+def new_key(body: KeyIn,
+            request: Request,
+            principal: SignedIn) -> NewKeyOut:
     """Create an API key for yourself (or, with manage_users, for another user); the token is shown once."""
     assert principal.actor is not None
     with served_workspace(request).connect() as con:
@@ -62,7 +68,9 @@ def new_key(body: KeyIn, request: Request, principal: Principal = Depends(requir
 
 
 @router.delete("/keys/{key_id}", status_code=204)
-def drop_key(key_id: KeyId, request: Request, principal: Principal = Depends(require_user)) -> Response:
+def drop_key(key_id: KeyId,
+             request: Request,
+             principal: SignedIn) -> Response:
     """Revoke an API key (yours, or any with manage_users); refused at once on every later request."""
     assert principal.actor is not None
     with served_workspace(request).connect() as con:

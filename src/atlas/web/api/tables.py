@@ -11,15 +11,15 @@ from pathlib import Path as FsPath
 from threading import Lock
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from atlas.errors import PolicyRefused
 from atlas.outputs.registry import get_renderer, render
 from atlas.sharing.serving import agreement_for, recipient_of, serving_key, table_for, visible_agreements
-from atlas.web.auth import Principal, current_principal, served_workspace
+from atlas.web.auth import Caller, served_workspace
 from atlas.web.etags import not_modified, quoted
 from atlas.web.models import TableSummary
-from atlas.web.pagination import Page, page_params, paginate
+from atlas.web.pagination import PageQuery, paginate
 
 router = APIRouter(tags=["tables"])
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
@@ -58,8 +58,10 @@ class RenderCache:
 
 
 @router.get("/tables", response_model=list[TableSummary])
-def tables(request: Request, response: Response, page: Page = Depends(page_params),
-           principal: Principal = Depends(current_principal)) -> list[TableSummary]:
+def tables(request: Request,
+           response: Response,
+           page: PageQuery,
+           principal: Caller) -> list[TableSummary]:
     """Tables you may ask for now: those of public agreements and of agreements naming your organisation."""
     now = datetime.now(UTC)
     with served_workspace(request).connect() as con:
@@ -73,12 +75,14 @@ def tables(request: Request, response: Response, page: Page = Depends(page_param
 @router.get("/tables/{agreement}/{table}", response_class=Response,
             responses={200: {"content": {"application/json": {}, "text/csv": {}}, "description": "The table"},
                        304: {"description": "Not modified"}})
-def table(agreement: Name, table: Table, request: Request,
+def table(agreement: Name,
+          table: Table,
+          request: Request,
+          principal: Caller,
           format: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,20}$",
                                               description="One of the agreement's formats (default json).")] = None,
           purpose: Annotated[str | None, Query(pattern=r"^[a-z_]{1,40}$",
-                                               description="Purpose (default the agreement's first).")] = None,
-          principal: Principal = Depends(current_principal)) -> Response:
+                                               description="Purpose (default the agreement's first).")] = None) -> Response:
     """One table of an agreement, protected now with the agreement's rules and what you already hold."""
     ws = served_workspace(request)
     cache: RenderCache = request.app.state.table_cache
@@ -101,7 +105,7 @@ def table(agreement: Name, table: Table, request: Request,
     return Response(hit.body, media_type=hit.media_type, headers=headers)
 
 
-def _render(protected, fmt: str, temp: FsPath) -> Rendered:  # noqa: ANN001
+def _render(protected, fmt: str, temp: FsPath) -> Rendered:
     renderer = get_renderer(fmt)
     temp.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=temp) as out:
