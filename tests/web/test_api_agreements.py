@@ -7,7 +7,7 @@ from sharing.conftest import agreement_data
 from .conftest import bearer
 
 
-def _names(r) -> set[str]:  # noqa: ANN001
+def _names(r) -> set[str]:
     assert r.status_code == 200, r.text
     return {a["name"] for a in r.json()}
 

@@ -7,7 +7,7 @@ import hashlib
 from .conftest import bearer
 
 
-def _ids(r) -> set[str]:  # noqa: ANN001
+def _ids(r) -> set[str]:
     assert r.status_code == 200, r.text
     return {x["release_id"] for x in r.json()}
 

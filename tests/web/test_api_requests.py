@@ -8,7 +8,7 @@ SPEC = {"name": "ngo_by_dept", "dimensions": [{"field": "area", "level": "adm1"}
         "protection": {"method": "suppression", "min_count": 10}}
 
 
-def _submit(client, world, user: str = "olga", **over):  # noqa: ANN001, ANN202
+def _submit(client, world, user: str = "olga", **over):
     body = {"agreement": "ngo-preparedness", "purpose": "preparedness", "spec": SPEC, **over}
     return client.post("/api/v1/requests", json=body, headers=bearer(world, user))
 

@@ -30,7 +30,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 @pytest.fixture
-def server_ws(pg_databases, tmp_path: Path) -> tuple[Workspace, dict[str, str]]:  # noqa: ANN001
+def server_ws(pg_databases, tmp_path: Path) -> tuple[Workspace, dict[str, str]]:
     settings = ServerSettings(home=tmp_path / "ws", database_url=pg_databases.create(), master_key=KEY)
     Workspace.init(settings)
     ws = Workspace.open(settings)
@@ -43,7 +43,7 @@ def server_ws(pg_databases, tmp_path: Path) -> tuple[Workspace, dict[str, str]]:
     return ws, tokens
 
 
-def test_api_on_postgresql(server_ws) -> None:  # noqa: ANN001
+def test_api_on_postgresql(server_ws) -> None:
     ws, tokens = server_ws
     with make_client(ws.home, database_url=ws.settings.database_url, master_key=KEY) as c:
         assert c.get("/api/v1/health").json()["store"] == "postgresql"
@@ -66,7 +66,7 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_atlas_serve_with_two_workers_keeps_one_audit_chain(server_ws) -> None:  # noqa: ANN001
+def test_atlas_serve_with_two_workers_keeps_one_audit_chain(server_ws) -> None:
     ws, tokens = server_ws
     port = _port()
     env = {**os.environ, "PYTHONPATH": str(SRC), "ATLAS_HOME": str(ws.home), "ATLAS_MASTER_KEY": KEY,

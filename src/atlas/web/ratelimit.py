@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ class Bucket:
 class TokenBuckets:
     """`rate` tokens per minute, at most `burst` saved up; thread-safe, per process."""
 
-    def __init__(self, rate_per_minute: int, burst: int, *, clock=time.monotonic):  # noqa: ANN001
+    def __init__(self, rate_per_minute: int, burst: int, *, clock: Callable[[], float] = time.monotonic):
         self.rate = rate_per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock
