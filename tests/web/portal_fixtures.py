@@ -130,13 +130,19 @@ def client_for(home: Path) -> TestClient:
 
 def sign_in(client: TestClient, user: str) -> str:
     """Sign in through the form; returns the CSRF token of the new session (read from a page)."""
-    r = client.post("/login", data={"username": user, "password": PASSWORD[user], "next": "/"})
+    r = client.post("/login", data={"username": user, "password": PASSWORD[user], "next": "/",
+                                    "login_token": login_token(client)})
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/partner" if USERS[user][0] == "partner" else "/steward").text)
 
 
-def csrf_of(html: str) -> str:
-    marker = 'name="csrf_token" value="'
+def login_token(client: TestClient) -> str:
+    """Open the sign-in form (sets its one-time cookie) and read its token."""
+    return csrf_of(client.get("/login").text, "login_token")
+
+
+def csrf_of(html: str, field: str = "csrf_token") -> str:
+    marker = f'name="{field}" value="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from .portal_fixtures import MESSY, client_for, copy_world, csrf_of, sign_in, template
+from .portal_fixtures import MESSY, client_for, copy_world, csrf_of, login_token, sign_in, template
 
 PUBLIC_RELEASE = "/releases/public-figures/1/public"
 
@@ -97,7 +97,7 @@ def test_download_gives_the_released_file(portal: TestClient, portal_template: P
 def test_catalogue_describes_releases_in_dcat(portal: TestClient) -> None:
     portal.cookies.clear()
     page = portal.get("/catalogue").text
-    embedded = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    embedded = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL).group(1))
     doc = portal.get("/catalogue.jsonld").json()
     assert embedded == doc
     assert doc["@type"] == "dcat:Catalog" and doc["@context"]["dcat"] == "http://www.w3.org/ns/dcat#"
@@ -124,7 +124,7 @@ def test_each_language_sets_lang_and_direction(portal: TestClient, lang: str, di
     r = portal.get(f"/?lang={lang}")
     assert html_tag(r.text) == f'<html lang="{lang}" dir="{direction}">'
     assert words in r.text and r.headers["content-language"] == lang
-    assert f'<section class="narrative"' not in r.text or f'lang="{lang}"' in r.text
+    assert f'<div class="narrative" lang="{lang}" dir="{direction}">' in r.text
     for code in ("en", "fr", "es", "ar"):
         assert f'hreflang="{code}"' in r.text
 
@@ -172,16 +172,25 @@ def test_partner_cannot_see_another_partners_release(portal: TestClient) -> None
 
 def test_login_cookie_flags_and_failure(portal: TestClient) -> None:
     portal.cookies.clear()
-    bad = portal.post("/login", data={"username": "paula", "password": "nope"})
+    assert portal.post("/login", data={"username": "paula", "password": "partner-pass-1"}).status_code == 403
+    bad = portal.post("/login", data={"username": "paula", "password": "nope", "login_token": login_token(portal)})
     assert bad.status_code == 401 and "Wrong user name or password." in bad.text
-    ok = portal.post("/login", data={"username": "paula", "password": "partner-pass-1", "next": "//evil.example"})
+    ok = portal.post("/login", data={"username": "paula", "password": "partner-pass-1", "next": "//evil.example",
+                                     "login_token": login_token(portal)})
     assert ok.status_code == 303 and ok.headers["location"] == "/partner"
     cookie = ok.headers["set-cookie"]
     assert "atlas_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     assert "Secure" not in cookie
     tls = TestClient(portal.app, base_url="https://testserver", follow_redirects=False)
-    assert "Secure" in tls.post("/login", data={"username": "paula", "password": "partner-pass-1"}).headers["set-cookie"]
+    signed = tls.post("/login", data={"username": "paula", "password": "partner-pass-1", "login_token": login_token(tls)})
+    assert "Secure" in signed.headers["set-cookie"]
     portal.cookies.clear()
+
+
+def test_sign_in_attempts_are_slowed_down(fresh: TestClient) -> None:
+    statuses = [fresh.post("/login", data={"username": "paula", "password": "guess",
+                                           "login_token": login_token(fresh)}).status_code for _ in range(16)]
+    assert statuses[:10] == [401] * 10 and 429 in statuses  # 10 at once, then one every 6 s
 
 
 def test_forms_without_the_session_csrf_token_are_refused(portal: TestClient) -> None:
@@ -257,6 +266,23 @@ def test_ingest_upload_shows_its_validation_report(fresh: TestClient) -> None:
     report = r.text.split('id="h-report"')[1]
     assert "3 rows read, 1 stored, 2 quarantined" in report
     assert "Atlantisland" in report and "<caption>" in report
+
+
+def test_quarantined_rows_are_corrected_and_retried(fresh: TestClient) -> None:
+    token = signed_in(fresh, "stella")
+    page = fresh.get("/steward/quarantine").text
+    batch, rows = re.search(r"/steward/quarantine/(\d+)/retry", page).group(1), \
+        re.findall(r"/steward/quarantine/\d+/(\d+)/fix", page)
+    assert len(rows) == 2
+    fixes = {"age": "30", "nationality": "VEN"}
+    for row in rows:
+        column = re.search(rf'action="/steward/quarantine/{batch}/{row}/fix".*?<option value="([^"]+)"', page,
+                           re.DOTALL).group(1)
+        r = fresh.post(f"/steward/quarantine/{batch}/{row}/fix",
+                       data={"column": column, "value": fixes[column], "csrf_token": token})
+        assert r.status_code == 303
+    assert fresh.post(f"/steward/quarantine/{batch}/retry", data={"csrf_token": token}).status_code == 303
+    assert "0 rows wait in quarantine." in fresh.get("/steward/quarantine").text
 
 
 def test_crisis_activation_from_the_agreements_page(fresh: TestClient) -> None:

@@ -6,7 +6,9 @@ server and work without JavaScript; figures are SVG drawn from released tables, 
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -29,9 +31,12 @@ from atlas.web.portal import figures
 from atlas.web.portal.guard import FormText, Visitor, html_errors, posted
 from atlas.web.portal.published import read_release
 from atlas.web.portal.render import page, translator
+from atlas.web.ratelimit import TokenBuckets
 
 router = APIRouter(include_in_schema=False)
 STATIC = {"portal.css": "text/css"}
+LOGIN_COOKIE = "atlas_login"
+LOGINS_PER_MINUTE = 10
 
 
 def _cache(request: Request) -> figures.FigureCache:
@@ -178,27 +183,55 @@ def _next(target: str | None) -> str:
 @router.get("/login")
 @html_errors
 def login_form(request: Request, who: Visitor) -> Response:
+    """The sign-in form; a one-time token in a strict cookie and the form stops login CSRF."""
     t = translator(request)
-    return page(request, "login.html", who, title=t("login_title"), next=_next(request.query_params.get("next")))
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", who, title=t("login_title"), login_token=token,
+                    next=_next(request.query_params.get("next")))
+    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/login",
+                        secure=_secure(request))
+    return response
+
+
+def _secure(request: Request) -> bool:
+    return bool(getattr(request.app.state.settings, "secure_cookies", False)) or request.url.scheme == "https"
+
+
+def _throttle(request: Request, username: str) -> float:
+    """Seconds to wait before the next sign-in as this user from this address (slows password guessing)."""
+    state = request.app.state
+    if not hasattr(state, "portal_logins"):
+        state.portal_logins = TokenBuckets(LOGINS_PER_MINUTE, LOGINS_PER_MINUTE)
+    client = request.client.host if request.client else "unknown"
+    return float(state.portal_logins.take(f"login:{client}:{username.lower()[:64]}"))
 
 
 @router.post("/login")
 @html_errors
-def login(request: Request, who: Visitor, username: FormText = "", password: FormText = "",
-          next: FormText = "/") -> Response:
+def login(request: Request, who: Visitor, username: FormText = "", password: FormText = "", next: FormText = "/",
+          login_token: FormText = "") -> Response:
     """Password sign-in; the session cookie is HttpOnly, SameSite=Lax, and Secure behind TLS."""
     t = translator(request)
+    expected = request.cookies.get(LOGIN_COOKIE) or ""
+    if not expected or not hmac.compare_digest(expected, login_token):
+        raise PolicyRefused("The sign-in form expired or came from another site; reload it.", clause="access:csrf")
+    wait = _throttle(request, username)
+    if wait > 0:
+        response = page(request, "login.html", who, status=429, title=t("login_title"), next=_next(next),
+                        error=t("login_wait", seconds=int(wait) + 1), username=username, login_token=login_token)
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
     try:
         key = open_session(request, username, password)
     except PolicyRefused:
         return page(request, "login.html", who, status=401, title=t("login_title"), next=_next(next),
-                    error=t("login_failed"), username=username)
+                    error=t("login_failed"), username=username, login_token=login_token)
     target = _next(next)
     if target == "/":
         target = _landing(request, username)
     response = RedirectResponse(target, status_code=303)
-    secure = bool(getattr(request.app.state.settings, "secure_cookies", False)) or request.url.scheme == "https"
-    set_session_cookie(response, key, secure=secure)
+    set_session_cookie(response, key, secure=_secure(request))
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
 

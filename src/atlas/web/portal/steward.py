@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from atlas.errors import RejectedInput
 from atlas.ingest.pipeline import IngestOptions, ingest_file, load_issues
-from atlas.ingest.quarantine import list_rows, retry
+from atlas.ingest.quarantine import fix, list_rows, retry
 from atlas.privacy.audit import audit_report, log_event, tail, verify_chain
 from atlas.privacy.session import acting
 from atlas.sharing.catalog import activate_crisis, end_crisis, list_agreements, set_status
@@ -103,6 +103,19 @@ def quarantine_retry(request: Request, who: Visitor, batch_id: int, csrf_token: 
     posted(who, csrf_token)
     need(request, who, "ingest")
     retry(served_workspace(request), batch_id)
+    return RedirectResponse("/steward/quarantine", status_code=303)
+
+
+@router.post("/quarantine/{batch_id}/{row}/fix")
+@html_errors
+def quarantine_fix(request: Request, who: Visitor, batch_id: int, row: int, column: FormText = "",
+                   value: FormText = "", csrf_token: FormText = "") -> Response:
+    """Record a correction for one value of a quarantined row (applied at the next retry)."""
+    posted(who, csrf_token)
+    actor = need(request, who, "ingest")
+    with acting(served_workspace(request), actor) as (con, me):
+        fix(con, batch_id, row, column, value)
+        log_event(con, me.name, "quarantine.fix", f"batch:{batch_id}", None, {"row": row, "column": column})
     return RedirectResponse("/steward/quarantine", status_code=303)
 
 
