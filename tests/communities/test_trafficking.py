@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -143,3 +144,58 @@ def test_no_published_cell_below_the_threshold_or_admin1(workspace, seed: int, n
         assert ((shown["value"] == 0) | (shown["value"] >= MIN_COUNT)).all()
         assert set(shown["area"]) <= {TOTAL, "HT01", "HT09"} | {c for c in shown["area"] if len(c) == 4}
         assert not shown["area"].isin(ADM2).any()
+
+
+def fixed(n: int, start: int, area: str, month: int, confidence: str = "high") -> list[ReportIn]:
+    return [ReportIn(report_id=f"F{start + i}", kind="trafficking", indicator="debt_bondage", area=area,
+                     period_start=date(2026, month, 1), period_end=date(2026, month, 28), source_type="hotline",
+                     confidence=confidence) for i in range(n)]
+
+
+@pytest.fixture
+def issued(workspace):
+    """The task force's agreement, and reports in two departments: HT01 has 5 low-confidence reports of 30."""
+    with workspace.connect() as con:
+        add_user(con, actor_for(con, "x"), "ana", role="steward", organisation="INS")
+        steward = actor_for(con, "ana")
+        add_user(con, steward, "tf", role="partner", organisation="task-force")
+        add_agreement(con, steward, parse_agreement(agreement("ct", ["counter_trafficking"])))
+        add_reports(con, steward, [*fixed(25, 0, "HT0111", 1), *fixed(5, 100, "HT0112", 7, "low"),
+                                   *fixed(45, 200, "HT0921", 4)])
+    return workspace
+
+
+def test_a_narrower_confidence_filter_cannot_be_subtracted(issued) -> None:
+    with issued.connect() as con:
+        tf = actor_for(con, "tf")
+        first = trafficking_table(con, tf, agreement="ct", dimensions=["area"])
+        assert first.cells.set_index("area").loc["HT01", "value"] == 30
+        with pytest.raises(PolicyRefused) as exc:
+            trafficking_table(con, tf, agreement="ct", dimensions=["area"], min_confidence="medium")
+        assert exc.value.clause == "differencing"
+
+
+def test_quarters_never_undo_a_year_already_held(issued) -> None:
+    with issued.connect() as con:
+        tf = actor_for(con, "tf")
+        years = trafficking_table(con, tf, agreement="ct", dimensions=["area", "period"])
+        quarters = trafficking_table(con, tf, agreement="ct", dimensions=["area", "period"], period="quarter")
+        known = {(r.area, r.period): r.value for t in (years, quarters) for r in t.cells.itertuples()
+                 if not pd.isna(r.value)}
+        q = quarters.cells
+        hidden = q[q["value"].isna() & q["period"].str.contains("-Q")]
+        assert len(hidden), "the 5 reports of 2026-Q3 in HT01 are suppressed"
+        for (area, year), total in [(k, v) for k, v in known.items() if "-Q" not in k[1] and k[1] != TOTAL]:
+            group = q[(q["area"] == area) & q["period"].str.startswith(year + "-Q")]
+            unknown = group["value"].isna().sum()
+            assert unknown != 1, f"{area} {year}: one hidden quarter = {total} - the published ones"
+
+
+def test_a_small_change_since_an_earlier_issue_is_withheld(issued) -> None:
+    with issued.connect() as con:
+        tf = actor_for(con, "tf")
+        before = trafficking_table(con, tf, agreement="ct", dimensions=["area"]).cells.set_index("area")
+        assert before.loc["HT09", "value"] == 45
+        add_reports(con, actor_for(con, "ana"), fixed(3, 300, "HT0921", 5))
+        after = trafficking_table(con, tf, agreement="ct", dimensions=["area"]).cells.set_index("area")
+        assert pd.isna(after.loc["HT09", "value"])  # 48 - 45 would point at 3 reports

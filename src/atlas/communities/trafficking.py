@@ -11,6 +11,8 @@ the same primary and secondary suppression and interval audit as every other tab
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -26,6 +28,7 @@ from atlas.communities.responders import agreement_in_force, refuse
 from atlas.errors import Issue, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
+from atlas.protection.cube import Cube
 from atlas.protection.policy import DisclosurePolicy
 from atlas.protection.protect import protect
 from atlas.protection.protected import ProtectedTable
@@ -152,15 +155,56 @@ def finest_counts(con: duckdb.DuckDBPyConnection, dimensions: Iterable[str], lev
 
 
 def _dimensions(con: duckdb.DuckDBPyConnection, finest: pd.DataFrame, dims: list[str], level: str) -> list:
+    """Areas from the gazetteer; quarters under their year, so a year is always the sum of its quarters."""
     out = []
     for d in dims:
+        observed = sorted(finest[d].astype(str).unique()) if len(finest) else []
         if d == "area":
             out.append(h.area_dimension(gazetteer(con), level, "area"))
+        elif d == "period" and any("-Q" in p for p in observed):
+            years: dict[str, list[str]] = {}
+            for q in observed:
+                years.setdefault(q.split("-Q")[0], []).append(q)
+            out.append(h.grouped_dimension("period", observed, years))
         else:
             vocab = {"kind": tuple(INDICATORS), "confidence": CONFIDENCE}.get(d, ())
-            codes = list(dict.fromkeys([*vocab, *sorted(finest[d].astype(str).unique())]))
-            out.append(h.flat_dimension(d, codes))
+            out.append(h.flat_dimension(d, list(dict.fromkeys([*vocab, *observed]))))
     return out
+
+
+def _population(con: duckdb.DuckDBPyConnection, min_confidence: str) -> str:
+    """Which reports a table counts: the confidence filter, on a state of the reports (as sharing.history keys it)."""
+    row = con.execute("SELECT count(*), coalesce(max(added_at)::VARCHAR, ''), coalesce(bit_xor(hash(report_id)), 0) "
+                      "FROM trafficking_reports").fetchone()
+    state = hashlib.sha256(json.dumps(list(row or []), default=str).encode()).hexdigest()[:16]
+    return f"trafficking-{min_confidence}:{state}"
+
+
+def _issue(con: duckdb.DuckDBPyConnection, cube: Cube, policy: DisclosurePolicy, name: str, recipients: list[str],
+           pop: str, agreement: str) -> ProtectedTable:
+    """Protect with everything the recipients (and the public) already hold, then remember what they now hold.
+
+    Same machinery as releases (`sharing.history`, `sharing.temporal`): earlier suppressions are kept,
+    changes since earlier reports are protected, and a table of another confidence filter that differs from
+    one already held by fewer than `min_count` reports in any cell is refused (clause `differencing`).
+    """
+    from atlas.sharing.agreement import PUBLIC
+    from atlas.sharing.history import check_differencing, held_by, remember
+    from atlas.sharing.temporal import protect_over_time
+
+    earlier = [x for r in dict.fromkeys([*recipients, PUBLIC]) for x in held_by(con, r)
+               if x.name.startswith("trafficking_")]
+    before = [x.cube() for x in earlier if x.population == pop]
+    table = protect(cube, policy, names=name, published_before=before or None,
+                    title="Reports of trafficking and smuggling indicators (counts of reports)")
+    (table,) = protect_over_time([cube], [table], pop, earlier, policy)
+    check_differencing(table, pop, earlier, [], policy.min_count)
+    row = con.execute("SELECT count(DISTINCT release_id) FROM release_tables WHERE release_id LIKE ?",
+                      [f"trafficking-{agreement}-%"]).fetchone()
+    release_id = f"trafficking-{agreement}-{int(row[0] if row else 0) + 1}"
+    for r in recipients:
+        remember(con, release_id, r, cube, table, pop)
+    return table
 
 
 def trafficking_table(con: duckdb.DuckDBPyConnection, actor: Actor, *, agreement: str | None = None,
@@ -198,10 +242,16 @@ def trafficking_table(con: duckdb.DuckDBPyConnection, actor: Actor, *, agreement
             raise refuse(con, actor, resource, "finest_geography", f"agreement {a.name} allows {finest} at most",
                          purpose, {"agreement": a.name})
         min_count = max(min_count, a.disclosure.min_count)
+        recipients = list(a.parties.recipients) if "steward" in actor.roles or a.is_public else [
+            str(actor.organisation)]
     counts = finest_counts(con, dims, level, period, min_confidence)
     cube = compute_margins(counts, _dimensions(con, counts, dims, level), dense=True)
-    table = protect(cube, trafficking_policy(min_count), names=f"trafficking_{'_'.join(dims)}",
-                    title="Reports of trafficking and smuggling indicators (counts of reports)")
+    name, policy = f"trafficking_{'_'.join(dims)}", trafficking_policy(min_count)
+    if agreement is None:
+        table = protect(cube, policy, names=name,
+                        title="Reports of trafficking and smuggling indicators (counts of reports)")
+    else:
+        table = _issue(con, cube, policy, name, recipients, _population(con, min_confidence), agreement)
     log_event(con, actor.name, "trafficking.table", resource, purpose,
               {"agreement": agreement, "level": level, "period": period, "min_count": table.policy.min_count,
                "cells": len(table), "suppressed": int(table.cells["value"].isna().sum())})
