@@ -378,3 +378,24 @@ def test_every_portal_route_is_documented() -> None:
     assert len(routes) > 20
     for method, path in routes:
         assert f"`{method} {path}`" in doc, f"{method} {path} is not in docs/portal.md"
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    css = (Path(__file__).resolve().parents[2] / "src/atlas/web/portal/static/portal.css").read_text()
+    v = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+    pairs = [(v["ink"], v["paper"]), (v["muted"], v["paper"]), (v["muted"], v["wash"]), (v["link"], v["paper"]),
+             (v["brand-ink"], v["brand"]), (v["brand"], v["wash"]), ("#ffffff", "#083b51"), (v["alert"], "#fdecee"),
+             (v["ink"], "#fdecee"), (v["ok"], "#e9f6ee"), ("#7a4b00", v["paper"]), (v["ink"], v["focus"])]
+    for fg, bg in pairs:
+        assert contrast(fg, bg) >= 4.5, (fg, bg, round(contrast(fg, bg), 2))

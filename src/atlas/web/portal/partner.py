@@ -82,8 +82,8 @@ def build_spec(name: str, title: str, dimensions: list[str], level: str, nationa
 
 @router.post("/requests")
 @html_errors
-def request_submit(request: Request, who: Visitor, agreement: FormText = "", purpose: FormText = "", name: FormText = "",
-                   title: FormText = "", dimensions: Annotated[list[str] | None, Form()] = None,
+def request_submit(request: Request, who: Visitor, agreement: FormText = "", purpose: FormText = "",
+                   name: FormText = "", title: FormText = "", dimensions: Annotated[list[str] | None, Form()] = None,
                    level: FormText = "", nationality: FormText = "", csrf_token: FormText = "") -> Response:
     """Check the run against the agreement; it waits for a steward or is released at once."""
     posted(who, csrf_token)

@@ -53,9 +53,10 @@ def ingest_form(request: Request, who: Visitor) -> Response:
 
 @router.post("/ingest")
 @html_errors
-def ingest(request: Request, who: Visitor, file: Annotated[UploadFile, File()], mapping: Annotated[UploadFile | None, File()] = None,
-           kind: FormText = "person", country: FormText = "", source_name: FormText = "",
-           dry_run: Annotated[bool, Form()] = False, csrf_token: FormText = "") -> Response:
+def ingest(request: Request, who: Visitor, file: Annotated[UploadFile, File()],
+           mapping: Annotated[UploadFile | None, File()] = None, kind: FormText = "person", country: FormText = "",
+           source_name: FormText = "", dry_run: Annotated[bool, Form()] = False,
+           csrf_token: FormText = "") -> Response:
     """Ingest one uploaded file as one batch and show its validation report (files are kept outside the
     workspace only for the length of the request)."""
     posted(who, csrf_token)
@@ -154,8 +155,8 @@ def agreements(request: Request, who: Visitor) -> Response:
 
 @router.post("/agreements/{name}/crisis")
 @html_errors
-def crisis(request: Request, who: Visitor, name: str, action: FormText = "", trigger: FormText = "", days: FormText = "",
-           csrf_token: FormText = "") -> Response:
+def crisis(request: Request, who: Visitor, name: str, action: FormText = "", trigger: FormText = "",
+           days: FormText = "", csrf_token: FormText = "") -> Response:
     """Activate (with its trigger, for at most the agreed days) or end a crisis activation."""
     posted(who, csrf_token)
     actor = need(request, who, "manage_agreements")
