@@ -225,3 +225,22 @@ def test_only_directory_keepers_read_the_directory_contacts_without_an_agreement
         assert got["full_name"] == NAMES["FP3"]
         with pytest.raises(PolicyRefused):
             contact(con, directory.keys, who(con, "analyst"), "FP3", purpose="community_engagement")
+
+
+def test_a_focal_point_is_a_data_subject_found_exported_and_erased(directory) -> None:
+    from atlas.privacy.subjects import erase_subject, export_subject
+
+    with directory.connect() as con:
+        steward = who(con, "ana")
+    exported = export_subject(directory, "+509 3710 0002", steward)   # found by phone, without decryption
+    assert NAMES["FP2"] in str(exported) and "emergency_response" in str(exported)
+    erase_subject(directory, NAMES["FP1"], steward, reason="asked to be forgotten")
+    with directory.connect() as con:
+        activate_crisis(con, who(con, "ana"), "crisis-contacts", "hurricane warning")
+        with pytest.raises(PolicyRefused) as exc:
+            contact(con, directory.keys, who(con, "rescuer"), "FP1", purpose="emergency_response",
+                    agreement="crisis-contacts")
+        assert exc.value.clause in ("focal_point.erased", "consent.missing")
+        sheet = contact_sheet(con, directory.keys, who(con, "rescuer"), purpose="emergency_response",
+                              agreement="crisis-contacts")
+        assert "FP1" not in {c["focal_id"] for c in sheet.contacts}
