@@ -217,10 +217,10 @@ def login(request: Request, who: Visitor, username: FormText = "", password: For
         raise PolicyRefused("The sign-in form expired or came from another site; reload it.", clause="access:csrf")
     wait = _throttle(request, username)
     if wait > 0:
-        response = page(request, "login.html", who, status=429, title=t("login_title"), next=_next(next),
-                        error=t("login_wait", seconds=int(wait) + 1), username=username, login_token=login_token)
-        response.headers["Retry-After"] = str(int(wait) + 1)
-        return response
+        slowed = page(request, "login.html", who, status=429, title=t("login_title"), next=_next(next),
+                      error=t("login_wait", seconds=int(wait) + 1), username=username, login_token=login_token)
+        slowed.headers["Retry-After"] = str(int(wait) + 1)
+        return slowed
     try:
         key = open_session(request, username, password)
     except PolicyRefused:
