@@ -1,0 +1,35 @@
+"""A small Atlantis workspace for the community tests: boundaries, a register, partner rounds and flows."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from atlas.settings import Settings
+from atlas.store.workspace import Workspace
+
+ROWS = 6000
+
+
+def build_atlantis(home: Path, scratch: Path, *, rows: int = ROWS, seed: int = 3) -> Workspace:
+    """Init, import XAT's two levels, generate and ingest `rows` people and the four partner rounds."""
+    from atlas.demo.communities import ingest_rounds
+    from atlas.demo.country import demo_areas, write_cod_ab_style
+    from atlas.demo.population import generate_population
+    from atlas.geo.boundaries import import_boundaries
+    from atlas.ingest.pipeline import IngestOptions, ingest_file
+
+    settings = Settings(home=home)
+    Workspace.init(settings)
+    ws = Workspace.open(settings)
+    scratch.mkdir(parents=True, exist_ok=True)
+    with ws.connect() as con:
+        for level in (1, 2):
+            import_boundaries(con, write_cod_ab_style(scratch / f"xat{level}.geojson", level), country="XAT",
+                              level=level)
+    people = generate_population(rows, areas=demo_areas(), host_country="XAT", seed=seed,
+                                 out=scratch / "people.csv", fmt="csv")
+    mapping = Path(str(resources.files("atlas.demo").joinpath("people_mapping.yaml")))
+    ingest_file(ws, Path(people.path), IngestOptions(mapping=mapping, source_name="Demo register"))
+    ingest_rounds(ws, scratch, seed)
+    return ws
