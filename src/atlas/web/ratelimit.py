@@ -47,11 +47,16 @@ class TokenBuckets:
 
 
 class RateLimitMiddleware:
-    """Limits requests under `/api/`; the identity comes from `atlas.web.auth.credential_id`."""
+    """Limits requests under `/api/` per credential (`atlas.web.auth.credential_id`) and, with a budget
+    `ADDRESS_FACTOR` times larger, per client address, so made-up key ids cannot mint fresh buckets."""
+
+    ADDRESS_FACTOR = 10
 
     def __init__(self, app: ASGIApp, buckets: TokenBuckets):
         self.app = app
         self.buckets = buckets
+        self.addresses = TokenBuckets(int(buckets.rate * 60) * self.ADDRESS_FACTOR,
+                                      int(buckets.burst) * self.ADDRESS_FACTOR, clock=buckets.clock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
@@ -61,7 +66,11 @@ class RateLimitMiddleware:
 
         from atlas.web.auth import credential_id
 
-        wait = self.buckets.take(credential_id(Request(scope)))
+        request = Request(scope)
+        identity = credential_id(request)
+        wait = self.buckets.take(identity)
+        if wait == 0 and identity.startswith("key:"):
+            wait = self.addresses.take(request.client.host if request.client else "unknown")
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             response = problem(429, "rate-limited", "Too many requests",
