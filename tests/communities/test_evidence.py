@@ -93,7 +93,11 @@ def test_withheld_items_never_leave_and_cleared_items_get_their_text_back(librar
             review(con, library.keys, actor_for(con, "lia"), "EV2", "cleared", "self-approval")
 
 
-def test_full_text_search_with_tag_filters(library) -> None:
+@pytest.mark.parametrize("embedded", [True, False], ids=["index-in-store", "server-mode-index-in-memory"])
+def test_full_text_search_with_tag_filters(library, embedded: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import atlas.communities.evidence as ev
+
+    monkeypatch.setattr(ev, "_embedded", lambda con: embedded)
     with library.connect() as con:
         lia = actor_for(con, "lia")
         hits = search(con, "eviction", actor=lia, audience="internal")

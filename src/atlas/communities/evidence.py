@@ -165,11 +165,37 @@ def add_evidence(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, items
     return pd.DataFrame(out)
 
 
+def _embedded(con: duckdb.DuckDBPyConnection) -> bool:
+    """True on the embedded store; in server mode the tables live in PostgreSQL, where DuckDB builds no index."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row is None or row[0] == "duckdb"
+
+
 def reindex(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the full-text index over titles and (redacted) bodies; cheap for a library of documents."""
+    """Rebuild the full-text index over titles and (redacted) bodies, kept in the encrypted store.
+
+    In server mode nothing is kept: `search` indexes a copy in the connection's memory instead.
+    """
+    if not _embedded(con):
+        return
     load_fts(con)
     con.execute(f"PRAGMA create_fts_index('{FTS_TABLE}', 'evidence_id', 'title', 'body', overwrite=1, "
                 "strip_accents=1, lower=1)")
+
+
+def _scores(con: duckdb.DuckDBPyConnection) -> str:
+    """A relation (evidence_id, score) of BM25 scores for the bound query `?`."""
+    load_fts(con)
+    if _embedded(con):
+        if not con.execute("SELECT 1 FROM duckdb_schemas() WHERE schema_name = 'fts_main_evidence' "
+                           "AND database_name = current_database()").fetchone():
+            reindex(con)
+        return "SELECT evidence_id, fts_main_evidence.match_bm25(evidence_id, ?) AS score FROM evidence"
+    con.execute("CREATE OR REPLACE TABLE memory.main.evidence_fts AS SELECT evidence_id, title, body FROM evidence")
+    con.execute("PRAGMA create_fts_index('memory.main.evidence_fts', 'evidence_id', 'title', 'body', overwrite=1, "
+                "strip_accents=1, lower=1)")
+    return ("SELECT evidence_id, memory.fts_main_evidence_fts.match_bm25(evidence_id, ?) AS score "
+            "FROM memory.main.evidence_fts")
 
 
 def review(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, evidence_id: str,
@@ -238,12 +264,8 @@ def search(con: duckdb.DuckDBPyConnection, query: str | None, *, actor: Actor | 
     cols = ("evidence_id, title, left(body, 300) AS excerpt, themes, places, nationalities, period_start, period_end, "
             "method, sensitivity, reliability, credibility, review_status")
     if query and query.strip():
-        load_fts(con)
-        if not con.execute("SELECT 1 FROM duckdb_schemas() WHERE schema_name = 'fts_main_evidence' "
-                           "AND database_name = current_database()").fetchone():
-            reindex(con)
-        sql = (f"SELECT * FROM (SELECT {cols}, fts_main_evidence.match_bm25(evidence_id, ?) AS score FROM evidence "
-               f"WHERE {where} AND {shown}) WHERE score IS NOT NULL ORDER BY score DESC, evidence_id LIMIT ?")
+        sql = (f"SELECT {cols}, s.score FROM evidence JOIN ({_scores(con)}) s USING (evidence_id) "
+               f"WHERE s.score IS NOT NULL AND {where} AND {shown} ORDER BY s.score DESC, evidence_id LIMIT ?")
         frame = con.execute(sql, [query, *params, *shown_params, limit]).df()
     else:
         frame = con.execute(f"SELECT {cols}, NULL AS score FROM evidence WHERE {where} AND {shown} "
