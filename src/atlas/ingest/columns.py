@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from atlas.errors import Issue, RejectedInput
-from atlas.ingest.mapping import ColumnRule, Mapping
+from atlas.ingest.mapping import CONSENT_ONLY_FIELDS, ColumnRule, Mapping
 from atlas.ingest.readers.source import SourceColumn
 from atlas.ingest.synonyms import HEADER_SYNONYMS, HXL_TAGS
 from atlas.store.fields import FIELDS_BY_KIND, IDENTIFIER_FIELDS
@@ -27,7 +27,7 @@ class Assignment:
 
 
 def _synonym_index(kind: str) -> dict[str, str]:
-    allowed = {f.name for f in FIELDS_BY_KIND[kind]} | set(IDENTIFIER_FIELDS)
+    allowed = {f.name for f in FIELDS_BY_KIND[kind]} | set(IDENTIFIER_FIELDS) | _consent_only(kind)
     index: dict[str, str] = {}
     for fld, variants in HEADER_SYNONYMS.items():
         if fld not in allowed:
@@ -37,6 +37,10 @@ def _synonym_index(kind: str) -> dict[str, str]:
             if key and key not in index:
                 index[key] = fld
     return index
+
+
+def _consent_only(kind: str) -> set[str]:
+    return set(CONSENT_ONLY_FIELDS) if kind == "person" else set()
 
 
 def _hxl_field(tag: str | None, kind: str) -> str | None:

@@ -12,6 +12,8 @@ from atlas.errors import Issue, RejectedInput
 from atlas.store.fields import FIELDS_BY_KIND, IDENTIFIER_FIELDS
 
 Kind = Literal["person", "aggregate"]
+# Person-file columns that feed the consent register (consent_events), not the statistical records.
+CONSENT_ONLY_FIELDS = ("consent_channel", "consent_withdrawn_date")
 LEGAL_BASES = ("consent", "legal_obligation", "public_task", "vital_interests", "legitimate_interests", "contract")
 
 
@@ -60,6 +62,7 @@ class Mapping(BaseModel):
     @model_validator(mode="after")
     def _known_fields(self) -> Mapping:
         known = {f.name for f in FIELDS_BY_KIND[self.kind]} | set(IDENTIFIER_FIELDS)
+        known |= set(CONSENT_ONLY_FIELDS) if self.kind == "person" else set()
         for header, rule in self.columns.items():
             target = rule if isinstance(rule, str) else rule.field
             if target is not None and target not in known:

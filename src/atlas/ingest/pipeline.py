@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from atlas.errors import Issue, RejectedInput
 from atlas.ingest.columns import Assignment, resolve
+from atlas.ingest.consent import record_person_consent
 from atlas.ingest.mapping import Mapping, load_mapping
 from atlas.ingest.plan import Plan, build_plan
 from atlas.ingest.readers import open_source
@@ -39,7 +40,7 @@ Step = Callable[[str], None]
 
 @dataclass
 class IngestOptions:
-    kind: Literal["person", "aggregate"] = "person"
+    kind: Literal["person", "aggregate", "consent"] = "person"
     mapping: Path | None = None
     source_name: str | None = None
     policy: Policy = "quarantine"
@@ -139,6 +140,10 @@ def _source_col(value_sql: str) -> str:
 def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lambda _: None,
                 actor: Actor | None = None) -> IngestResult:
     """Ingest one file as one batch; see the module docstring for the guarantees."""
+    if opts.kind == "consent":
+        from atlas.ingest.consent_events import ingest_consent_events
+
+        return ingest_consent_events(ws, path, opts, step, actor)
     mapping = _mapping(opts)
     check_legal_basis(mapping.legal_basis)
     check_purposes(mapping.purposes)
@@ -287,6 +292,11 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     if plan.identifiers and mapping.kind == "person":
         step("sealing identifiers in the vault")
         _store_identifiers(con, ws, plan, batch_id, erased)
+    if mapping.kind == "person":
+        given, withdrawn = record_person_consent(con, batch_id, plan.columns, today)
+        if given or withdrawn:
+            log_event(con, ws.settings.user or "system", "consent.ingest", f"batch:{batch_id}", None,
+                      {"given": given, "withdrawn": withdrawn}, keys=ws.keys)
     stored = rows_in_rel - bad
     quarantined = bad + len({i.row for i in structural})
     n_issues = max(n_issues, len(issues))

@@ -7,10 +7,10 @@ from datetime import date
 
 import duckdb
 
-from atlas.ingest import rowsql
+from atlas.ingest import consent, rowsql
 from atlas.ingest.areas import area_hints, build_area_map
 from atlas.ingest.columns import Assignment
-from atlas.ingest.mapping import Mapping
+from atlas.ingest.mapping import CONSENT_ONLY_FIELDS, Mapping
 from atlas.ingest.valuemaps import build_value_map
 from atlas.store.fields import field_map
 from atlas.vocab.ages import AGE_SCHEMES, band_labels
@@ -37,14 +37,21 @@ def distinct_values(con: duckdb.DuckDBPyConnection, assigns: list[Assignment]) -
 def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mapping: Mapping, today: date) -> Plan:
     fields = field_map(mapping.kind)
     mapped = [a for a in assigns if a.field and not a.identifier and a.field in fields]
-    coded = [a for a in mapped if fields[a.field].kind in CODED_KINDS or fields[a.field].kind == "pcode"]
+    consent_only = [a for a in assigns if a.field in CONSENT_ONLY_FIELDS and not a.identifier and mapping.kind == "person"]
+    coded = [a for a in mapped if fields[a.field].kind in CODED_KINDS or fields[a.field].kind == "pcode"
+             or a.field == "consent_purposes"]
+    coded += [a for a in consent_only if a.field == "consent_channel"]
     distinct = distinct_values(con, coded)
     cols: dict[str, rowsql.Column] = {}
     hints: dict[tuple[str, str], str] = {}
     areas: list[tuple[Assignment, str]] = []
     for i, a in enumerate(mapped):
         fld = fields[a.field]  # type: ignore[index]
-        if fld.kind == "pcode":
+        if fld.name == "consent_purposes":
+            hints.update({(a.column.name, raw): h for raw, h in consent.value_map(
+                con, f"cp_{i}", distinct[a.column.name], consent.PURPOSE_INDEX, is_list=True).items()})
+            cols[fld.name] = consent.purposes_column(fld, a, f"cp_{i}")
+        elif fld.kind == "pcode":
             name = f"am_{i}"
             unknown = build_area_map(con, distinct[a.column.name], name, mapping.country)
             if unknown:
@@ -73,6 +80,14 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
             cols[fld.name] = rowsql.text_list(fld, a)
         else:
             cols[fld.name] = rowsql.text(fld, a)
+    for a in consent_only:
+        if a.field == "consent_channel":
+            hints.update({(a.column.name, raw): h for raw, h in consent.value_map(
+                con, "cc_0", distinct[a.column.name], consent.CHANNEL_INDEX, is_list=False).items()})
+            cols["consent_channel"] = consent.channel_column(a, "cc_0")
+        else:
+            cols["consent_withdrawn_date"] = rowsql.day(consent.WITHDRAWN_DATE_FIELD, a, today=today,
+                                                        fmt=mapping.date_format)
     if "age" in cols and "age_band" not in cols and "age_band" in fields:
         cols["age_band"] = rowsql.Column(fields["age_band"], age_band_sql(cols["age"].value))
     return Plan(cols, hints, [a for a in assigns if a.identifier])

@@ -42,7 +42,13 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "household_id": ("household id", "household", "hh id", "menage", "id menage", "hogar", "id hogar"),
     "sampling_weight": ("sampling weight", "weight", "poids", "ponderacion", "peso", "factor de expansion"),
     "consent_purposes": ("consent purposes", "consent", "consentement", "consentimiento"),
-    "consent_date": ("consent date", "date du consentement", "fecha de consentimiento"),
+    "consent_date": ("consent date", "date du consentement", "fecha de consentimiento", "date of consent", "consent given on"),
+    "consent_channel": ("consent channel", "channel", "consent method", "consent mode", "how consent was given",
+                        "canal", "canal du consentement", "mode de consentement", "canal de consentimiento",
+                        "medio de consentimiento"),
+    "consent_withdrawn_date": ("consent withdrawn date", "withdrawal date", "date of withdrawal", "consent withdrawal date",
+                               "withdrawn on", "date de retrait", "date du retrait", "date de retrait du consentement",
+                               "fecha de retiro", "fecha de retiro del consentimiento", "fecha de revocacion"),
     "period": ("period", "reporting date", "reference period", "date", "month", "year", "periode", "periodo", "time period"),
     "country": ("country", "admin0", "adm0", "admin0pcode", "country code", "pays", "pais", "iso3"),
     "indicator": ("indicator", "measure", "indicateur", "indicador"),
@@ -66,4 +72,51 @@ HXL_TAGS: dict[str, str] = {
     "#country+origin+code": "origin_country", "#country+dest": "destination_country",
     "#loc+entry": "entry_point", "#status": "migration_status", "#status+migration": "migration_status",
     "#meta+id": "record_id", "#contact+name": "name", "#contact+phone": "phone", "#contact+email": "email",
+}
+
+# Consent-events files: header variants of their five columns (same folding as above).
+CONSENT_EVENT_HEADERS: dict[str, tuple[str, ...]] = {
+    "person": ("person", "person id", "pseudonym", "subject", "subject id", "record id", "id", "case id",
+               "registration id", "personne", "identifiant", "id personne", "persona", "id persona", "id registro"),
+    "event": ("event", "consent event", "action", "status", "consent status", "evenement", "statut",
+              "evento", "estado", "accion"),
+    "purposes": ("purposes", "purpose", "consent purposes", "finalites", "finalite", "fins", "finalidades",
+                 "finalidad", "propositos"),
+    "date": ("date", "event date", "consent date", "effective date", "date de l evenement", "fecha", "fecha del evento"),
+    "channel": ("channel", "consent channel", "method", "canal", "mode", "medio"),
+}
+
+# Consent events, purposes and channels as sources write them -> the controlled codes.
+CONSENT_EVENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "given": ("given", "give", "granted", "grant", "consent", "consented", "yes", "agreed", "renewed", "renewal",
+              "donne", "accorde", "oui", "consentement", "otorgado", "dado", "si", "renovado"),
+    "withdrawn": ("withdrawn", "withdraw", "withdrawal", "revoked", "revocation", "refused", "no", "retire",
+                  "retrait", "revoque", "non", "retirado", "retiro", "revocado"),
+}
+PURPOSE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "statistics": ("statistics", "stats", "statistical", "official statistics", "statistiques", "estadisticas", "estadistica"),
+    "preparedness": ("preparedness", "contingency planning", "preparation", "preparacion"),
+    "emergency_response": ("emergency response", "emergency", "emergencies", "urgence", "reponse d urgence",
+                           "emergencia", "respuesta a emergencias"),
+    "evacuation": ("evacuation", "relocation", "evacuacion"),
+    "consular_assistance": ("consular assistance", "consular", "assistance consulaire", "asistencia consular"),
+    "research": ("research", "recherche", "investigacion"),
+    "service_provision": ("service provision", "services", "assistance", "humanitarian assistance", "aid",
+                          "prestation de services", "aide", "asistencia", "servicios"),
+    "protection": ("protection", "case management", "proteccion"),
+    "family_tracing": ("family tracing", "family reunification", "tracing", "retablissement des liens familiaux",
+                       "rastreo familiar", "reunificacion familiar"),
+    "community_engagement": ("community engagement", "community", "engagement communautaire", "participacion comunitaria"),
+    "oversight": ("oversight", "audit", "controle", "supervision"),
+    "counter_trafficking": ("counter trafficking", "anti trafficking", "trafficking", "lutte contre la traite",
+                            "contra la trata"),
+}
+CHANNEL_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "paper_form": ("paper form", "paper", "form", "signed form", "written", "in writing", "formulaire papier",
+                   "formulaire", "papier", "ecrit", "formulario en papel", "formulario", "papel", "por escrito"),
+    "verbal_witnessed": ("verbal with witness", "verbal witnessed", "verbal", "oral", "witnessed", "verbal avec temoin",
+                         "oral avec temoin", "verbal con testigo", "oral con testigo"),
+    "online": ("online", "web", "web form", "internet", "portal", "en ligne", "en linea", "formulario web"),
+    "sms": ("sms", "text", "text message", "texto", "mensaje de texto"),
+    "phone": ("phone", "telephone", "phone call", "call", "appel", "telefono", "llamada"),
 }
