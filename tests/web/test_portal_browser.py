@@ -7,7 +7,6 @@ Screenshots go to /tmp/h3_*.png (or $ATLAS_SCREENSHOTS) so a person can look at 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -183,5 +182,13 @@ def test_phone_layout_of_the_partner_area(browser: Any, server: Server) -> None:
     page.context.close()
 
 
-def teardown_module() -> None:
-    shutil.rmtree(SHOTS / "h3_tmp", ignore_errors=True)
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_steward_pages_fit_the_screen(browser: Any, server: Server, viewport: str) -> None:
+    size = PHONE if viewport == "phone" else {"width": 1280, "height": 900}
+    page = sign_in(browser, server, "stella", viewport=size, is_mobile=viewport == "phone")
+    for name in ("ingest", "quarantine", "agreements", "audit"):
+        page.goto(f"{server.url}/steward/{name}")
+        assert page.locator("h1").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"] + 1, name
+        shot(page, f"steward_{name}_{viewport}")
+    page.context.close()
