@@ -18,6 +18,8 @@ def test_list_by_role(client, world) -> None:
     everything = {"open-hti", "ins-consulate-ven", "ngo-preparedness"}
     assert _names(client.get("/api/v1/agreements", headers=bearer(world, "alice"))) == everything
     assert _names(client.get("/api/v1/agreements", headers=bearer(world, "aud"))) == everything
+    tables = {t["agreement"] for t in client.get("/api/v1/tables", headers=bearer(world, "aud")).json()}
+    assert tables == {"open-hti"}  # auditors read agreements, they do not receive their tables
 
 
 def test_one_agreement_for_parties_only(client, world) -> None:
@@ -37,6 +39,8 @@ def test_only_stewards_add_agreements_and_invalid_ones_are_rejected(client, worl
     assert client.post("/api/v1/agreements", json=body).status_code == 401
     made = client.post("/api/v1/agreements", json=body, headers=bearer(world, "alice"))
     assert made.status_code == 201 and made.json()["version"] == 1
+    files = client.post("/api/v1/agreements", json={**body, "tables": ["/etc/passwd"]}, headers=bearer(world, "alice"))
+    assert files.status_code == 422 and "root" not in files.text
     bad = client.post("/api/v1/agreements", json={**body, "purposes": ["spying"]}, headers=bearer(world, "alice"))
     assert bad.status_code == 422 and bad.json()["code"] == "rejected-input" and bad.json()["issues"]
 

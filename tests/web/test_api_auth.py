@@ -39,7 +39,7 @@ def test_keys_created_listed_and_revoked_take_effect_at_once(client, world) -> N
 
 
 def test_session_login_cookie_csrf_and_logout(client, world) -> None:
-    assert client.post("/api/v1/sessions", json={"username": "olga", "password": "wrong"}).status_code == 403
+    assert client.post("/api/v1/sessions", json={"username": "olga", "password": "wrong"}).status_code == 401
     r = client.post("/api/v1/sessions", json={"username": "olga", "password": PASSWORD})
     assert r.status_code == 201 and "atlas_session" in r.cookies
     assert "httponly" in r.headers["set-cookie"].lower()

@@ -36,7 +36,7 @@ def test_partner_asking_for_another_partners_release_is_refused(client, world) -
     assert r.status_code == 403 and r.json()["clause"] == "access:read_releases"
     f = client.get("/api/v1/releases/ins-consulate-ven/1/files/by_dept_sex.csv", headers=bearer(world, "olga"))
     assert f.status_code == 403
-    assert client.get("/api/v1/releases/ins-consulate-ven/1").status_code == 403  # anonymous
+    assert client.get("/api/v1/releases/ins-consulate-ven/1").status_code == 401  # anonymous: sign in
     assert client.get("/api/v1/releases/ins-consulate-ven/1", headers=bearer(world, "pia")).status_code == 200
     with client.app.state.workspace.connect() as con:
         refused = con.execute("SELECT count(*) FROM audit_log WHERE action = 'access.refused' AND actor = 'olga'"

@@ -24,9 +24,9 @@ from atlas.privacy.usage import record_usage_for_purpose
 from atlas.protection.protected import ProtectedTable
 from atlas.sharing.agreement import PUBLIC, Agreement, check_in_force, check_request, with_floor
 from atlas.sharing.catalog import get_agreement, list_agreements
+from atlas.sharing.consistency import protect_with_history
 from atlas.sharing.history import data_state, population
 from atlas.sharing.package import MANIFEST, SIGNATURE, sha256_file
-from atlas.sharing.consistency import protect_with_history
 from atlas.sharing.release import _held_by_any
 from atlas.tables.service import cube_for
 
@@ -59,6 +59,11 @@ def agreement_for(con: duckdb.DuckDBPyConnection, actor: Actor | None, name: str
     who = actor.name if actor else "anonymous"
     log_event(con, who, "access.refused", name, None, {"reason": "not a party to the agreement"})
     raise PolicyRefused(f"{who} is not a party to agreement {name}.", clause="parties")
+
+
+def may_ask_tables(agreement: Agreement, actor: Actor | None) -> bool:
+    """Whether the caller may ask for the agreement's tables: the public's, a party's, or a steward's."""
+    return _party(agreement, actor) or (actor is not None and "steward" in actor.roles)
 
 
 def recipient_of(agreement: Agreement, actor: Actor | None) -> list[str]:

@@ -43,8 +43,9 @@ async def atlas_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AtlasError)
     if isinstance(exc, KeyProblem | WorkspaceProblem):
         return await unexpected(request, exc)
-    headers = {"WWW-Authenticate": 'Bearer realm="atlas"'} if exc.http_status == 401 else None
-    return problem(exc.http_status, exc.code, exc.title, exc.message, instance=request.url.path, headers=headers,
+    status = 401 if getattr(exc, "clause", None) == "access:authentication" else exc.http_status
+    headers = {"WWW-Authenticate": 'Bearer realm="atlas"'} if status == 401 else None
+    return problem(status, exc.code, exc.title, exc.message, instance=request.url.path, headers=headers,
                    clause=getattr(exc, "clause", None), issues=_issues(exc) or None)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Request, Response
 
+from atlas.errors import Issue, RejectedInput
 from atlas.sharing.agreement import Agreement, parse_agreement
 from atlas.sharing.catalog import activate_crisis, add_agreement, end_crisis, set_status
 from atlas.sharing.serving import agreement_for, visible_agreements
@@ -24,6 +25,16 @@ def summary(a: Agreement) -> AgreementSummary:
                             provider=a.parties.provider, recipients=a.parties.recipients, start=str(a.start),
                             expiry=str(a.expiry), crisis_active=a.crisis_on(now),
                             tables=[t.name for t in a.tables_for(now)], formats=a.formats)
+
+
+def _embedded_only(body: dict[str, Any]) -> dict[str, Any]:
+    """Over HTTP, tables must be embedded specs: a spec file name would make the server read its own disk."""
+    crisis = (body.get("circumstances") or {}).get("crisis") if isinstance(body.get("circumstances"), dict) else None
+    entries = [*(body.get("tables") or []), *((crisis or {}).get("tables") or [] if isinstance(crisis, dict) else [])]
+    if any(not isinstance(t, dict) for t in entries):
+        raise RejectedInput("Tables must be embedded specs (mappings), not file names.",
+                            issues=[Issue("agreement-table-file", "a table entry is not a mapping", column="tables")])
+    return body
 
 
 def _full(a: Agreement) -> dict[str, Any]:
@@ -56,7 +67,7 @@ def add(request: Request,
         principal: Annotated[Principal, allowed("manage_agreements")]) -> dict[str, Any]:
     """Add an agreement, or a new version of one (tables embedded as specs)."""
     assert principal.actor is not None
-    parsed = parse_agreement(body, source="request body")
+    parsed = parse_agreement(_embedded_only(body), source="request body")
     with served_workspace(request).connect() as con:
         return _full(add_agreement(con, principal.actor, parsed))
 

@@ -15,7 +15,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from atlas.errors import PolicyRefused
 from atlas.outputs.registry import get_renderer, render
-from atlas.sharing.serving import agreement_for, recipient_of, serving_key, table_for, visible_agreements
+from atlas.sharing.serving import (
+    agreement_for,
+    may_ask_tables,
+    recipient_of,
+    serving_key,
+    table_for,
+    visible_agreements,
+)
 from atlas.web.auth import Caller, served_workspace
 from atlas.web.etags import not_modified, quoted
 from atlas.web.models import TableSummary
@@ -65,7 +72,8 @@ def tables(request: Request,
     """Tables you may ask for now: those of public agreements and of agreements naming your organisation."""
     now = datetime.now(UTC)
     with served_workspace(request).connect() as con:
-        found = [a for a in visible_agreements(con, principal.actor) if a.status == "active"]
+        found = [a for a in visible_agreements(con, principal.actor)
+                 if a.status == "active" and may_ask_tables(a, principal.actor)]
     items = [TableSummary(agreement=a.name, table=t.name, title=t.title, dimensions=[d.field for d in t.dimensions],
                           formats=a.formats, public=a.is_public, href=f"/api/v1/tables/{a.name}/{t.name}")
              for a in found for t in a.tables_for(now)]
