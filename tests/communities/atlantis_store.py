@@ -12,7 +12,7 @@ ROWS = 6000
 
 
 def build_atlantis(home: Path, scratch: Path, *, rows: int = ROWS, seed: int = 3) -> Workspace:
-    """Init, import XAT's two levels, generate and ingest `rows` people and the four partner rounds."""
+    """Init, import XAT's two levels, ingest `rows` people, the four partner rounds and flow monitoring."""
     from atlas.demo.communities import ingest_rounds
     from atlas.demo.country import demo_areas, write_cod_ab_style
     from atlas.demo.population import generate_population
@@ -32,4 +32,9 @@ def build_atlantis(home: Path, scratch: Path, *, rows: int = ROWS, seed: int = 3
     mapping = Path(str(resources.files("atlas.demo").joinpath("people_mapping.yaml")))
     ingest_file(ws, Path(people.path), IngestOptions(mapping=mapping, source_name="Demo register"))
     ingest_rounds(ws, scratch, seed)
+    from atlas.demo.partners import write_partner_files
+
+    files = write_partner_files(scratch / "partners", areas=demo_areas(), host_country="XAT", seed=seed)
+    flows_mapping = Path(str(resources.files("atlas.demo").joinpath("flows_mapping.yaml")))
+    ingest_file(ws, files["flow_monitoring"], IngestOptions(kind="aggregate", mapping=flows_mapping))
     return ws

@@ -215,13 +215,19 @@ def partner_trend(ws: Workspace, measure: Literal["stock", "flows"] = "stock", *
 
 def arrivals_trend(ws: Workspace, *, level: str = "adm1", since: int = 2015, population: list | None = None,
                    protection: ProtectionSpec = PERSON_PROTECTION, purpose: str = "statistics") -> TrendResult:
-    """Arrivals by year of arrival from person records (the present population's arrival history); cell-key
-    perturbed by default, so the same people give the same figure as in every other table."""
+    """Arrivals by year of arrival from person records (the present population's arrival history) in the
+    countries whose boundaries are imported; cell-key perturbed by default, so the same people give the same
+    figure as in every other table."""
     from atlas.tables.service import protected_tables
 
     name = f"trend.arrivals.{level}"
+    with ws.connect(read_only=True) as con:
+        countries = [r[0] for r in con.execute("SELECT DISTINCT country FROM geo_sets WHERE active").fetchall()]
+    if not countries:
+        raise NotFound("arrivals by area need boundaries", issues=[Issue("no-boundaries", "atlas geo import")])
     spec = parse_spec({"name": name, "kind": "person", "title": "Arrivals by year, area and nationality",
                        "filter": [{"field": "arrival_year", "op": "ge", "value": since},
+                                  {"field": "adm0", "op": "in", "value": countries},
                                   *[c.model_dump(exclude_none=True) for c in population or []]],
                        "dimensions": [{"field": "arrival_year"}, {"field": "area", "level": level},
                                       {"field": "nationality"}],
