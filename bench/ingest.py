@@ -4,9 +4,10 @@ usage: python bench/ingest.py [--rows 1000000,10000000] [--out bench/out] [--ide
 
 For each size it generates the demo population (fictional country XAT), then times in separate
 processes (so peak memory is per step): (a) bare `read_csv(all_varchar)` into a table of an encrypted
-DuckDB file, (b) the same into an in-memory table, (c) `atlas ingest` of the file without identifier
+DuckDB file, timed before and after the Atlas runs (the mean is the baseline), (b) the same into an in-memory table, (c) `atlas ingest` of the file without identifier
 columns (mapping, normalisation, validation, quarantine, encrypted store), (d) the same with the three
-identifier columns sealed field by field in the vault. Prints rows/s, the ratio to (a) and peak RSS.
+identifier columns sealed field by field in the vault. Prints rows/s, the ratio to (a), the ratio of CPU
+seconds (steadier than wall time when other jobs share the cores), peak RSS and the 1-minute load average.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ t = time.perf_counter()
 con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{path}', all_varchar=true)")
 n = con.execute("SELECT count(*) FROM t").fetchone()[0]
 import resource
-print(time.perf_counter() - t, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, n, u.ru_maxrss, u.ru_utime + u.ru_stime)
 """
 
 ATLAS = """
@@ -44,19 +46,22 @@ from atlas.ingest.pipeline import IngestOptions, ingest_file
 from atlas.settings import Settings
 from atlas.store.workspace import Workspace
 ws = Workspace.open(Settings(home=Path(sys.argv[2])))
+import resource
+c = resource.getrusage(resource.RUSAGE_SELF)
 t = time.perf_counter()
 r = ingest_file(ws, Path(sys.argv[1]), IngestOptions(country="XAT"))
-import resource
-print(time.perf_counter() - t, r.rows_stored + r.rows_quarantined, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(time.perf_counter() - t, r.rows_stored + r.rows_quarantined, u.ru_maxrss,
+      u.ru_utime + u.ru_stime - c.ru_utime - c.ru_stime)
 """
 
 
-def child(code: str, *args: str) -> tuple[float, int, float]:
-    """Run `code` in a fresh interpreter; returns (seconds, rows, peak RSS in GB) of that child."""
+def child(code: str, *args: str) -> tuple[float, int, float, float]:
+    """Run `code` in a fresh interpreter; returns (seconds, rows, peak RSS in GB, CPU seconds) of that child."""
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
-    seconds, rows, peak_kb = out.stdout.split()[-3:]
-    return float(seconds), int(rows), int(peak_kb) / 1024 / 1024
+    seconds, rows, peak_kb, cpu = out.stdout.split()[-4:]
+    return float(seconds), int(rows), int(peak_kb) / 1024 / 1024, float(cpu)
 
 
 def workspace(folder: Path) -> Path:
@@ -108,32 +113,48 @@ def main() -> None:
         full, noid = files(rows, args.out)
         target = args.out / "bare.duckdb"
         target.unlink(missing_ok=True)
-        bare, n, bare_mem = child(BARE, str(noid), str(target))
-        mem_s, _, _ = child(BARE, str(noid), ":memory:")
-        line = {"rows": n, "bare_encrypted_s": bare, "bare_memory_s": mem_s, "bare_peak_gb": bare_mem}
+        load = [os.getloadavg()[0]]
+        bare, n, bare_mem, bare_cpu = child(BARE, str(noid), str(target))
+        mem_s, *_ = child(BARE, str(noid), ":memory:")
+        line = {"rows": n, "bare_memory_s": mem_s, "bare_peak_gb": bare_mem}
         variants = {"with": full, "without": noid}
+        timed = {}
         for name, path in variants.items():
             if args.identifiers not in ("both", name):
                 continue
             home = workspace(args.out)
-            t, stored, peak = child(ATLAS, str(path), str(home))
+            load.append(os.getloadavg()[0])
+            timed[name] = child(ATLAS, str(path), str(home))
+            assert timed[name][1] == n, (timed[name][1], n)
+        target.unlink(missing_ok=True)
+        load.append(os.getloadavg()[0])
+        again, _, _, again_cpu = child(BARE, str(noid), str(target))
+        # the baseline is timed before and after the Atlas runs; its mean is the denominator
+        bare, bare_cpu = (bare + again) / 2, (bare_cpu + again_cpu) / 2
+        line |= {"bare_encrypted_s": bare, "bare_encrypted_before_after_s": [bare * 2 - again, again],
+                 "bare_cpu_s": bare_cpu}
+        for name, (t, _, peak, cpu) in timed.items():
             line[f"atlas_{name}_ids_s"], line[f"atlas_{name}_ids_peak_gb"] = t, peak
             line[f"atlas_{name}_ids_ratio"] = t / bare
-            assert stored == n, (stored, n)
+            line[f"atlas_{name}_ids_cpu_ratio"] = cpu / bare_cpu
+        load.append(os.getloadavg()[0])
+        line["load_average_1min"] = load
         results.append(line)
         print(json.dumps(line))
-    print("\n| rows | bare read_csv → encrypted table | bare → memory | Atlas ingest, no identifiers | ratio | "
-          "peak RSS | Atlas ingest, 3 identifiers sealed | ratio | peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| rows | bare read_csv → encrypted table | bare → memory | Atlas ingest, no identifiers | ratio (CPU ratio) | "
+          "peak RSS | Atlas ingest, 3 identifiers sealed | ratio (CPU ratio) | peak RSS | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         n = r["rows"]
         print(f"| {n:,} | {r['bare_encrypted_s']:.1f} s ({n / r['bare_encrypted_s']:,.0f} rows/s) | "
-              f"{r['bare_memory_s']:.1f} s | {_cell(r, 'without')} | {_cell(r, 'with')} |")
+              f"{r['bare_memory_s']:.1f} s | {_cell(r, 'without')} | {_cell(r, 'with')} | "
+              f"{min(r['load_average_1min']):.0f}–{max(r['load_average_1min']):.0f} |")
 
 
 def _cell(r: dict, key: str) -> str:
     s, n = r.get(f"atlas_{key}_ids_s"), r["rows"]
-    return (f"{s:.1f} s ({n / s:,.0f} rows/s) | {r[f'atlas_{key}_ids_ratio']:.2f}× | "
+    return (f"{s:.1f} s ({n / s:,.0f} rows/s) | {r[f'atlas_{key}_ids_ratio']:.2f}× "
+            f"({r[f'atlas_{key}_ids_cpu_ratio']:.2f}×) | "
             f"{r[f'atlas_{key}_ids_peak_gb']:.2f} GB") if s else "– | – | –"
 
 
