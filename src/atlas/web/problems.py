@@ -43,9 +43,11 @@ async def atlas_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AtlasError)
     if isinstance(exc, KeyProblem | WorkspaceProblem):
         return await unexpected(request, exc)
-    status = 401 if getattr(exc, "clause", None) == "access:authentication" else exc.http_status
+    status, code, title = exc.http_status, exc.code, exc.title
+    if getattr(exc, "clause", None) == "access:authentication":  # wrong password, sign-in needed: the same 401
+        status, code, title = 401, "unauthenticated", "Authentication required"
     headers = {"WWW-Authenticate": 'Bearer realm="atlas"'} if status == 401 else None
-    return problem(status, exc.code, exc.title, exc.message, instance=request.url.path, headers=headers,
+    return problem(status, code, title, exc.message, instance=request.url.path, headers=headers,
                    clause=getattr(exc, "clause", None), issues=_issues(exc) or None)
 
 
