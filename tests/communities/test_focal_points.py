@@ -152,7 +152,7 @@ def test_withdrawal_removes_the_focal_point_from_every_later_output(directory) -
         before = focal_coverage(con, level="adm2")
         assert contact_sheet(con, directory.keys, rescuer, purpose="emergency_response",
                              agreement="crisis-contacts").contacts[0]["focal_id"] == "FP1"
-        withdraw_focal_consent(con, lia, "FP1", channel="phone call")
+        withdraw_focal_consent(con, lia, "FP1", channel="phone")
         for actor, agreement in ((rescuer, "crisis-contacts"), (lia, None)):
             with pytest.raises(PolicyRefused) as exc:
                 contact(con, directory.keys, actor, "FP1", purpose="emergency_response", agreement=agreement)

@@ -122,7 +122,7 @@ def consent(focal_id: str,
                                                           "recipient of an agreement in force.")] = "*",
             scope: Annotated[str, typer.Option(help="crisis_only or always.")] = "crisis_only",
             expires: Annotated[str | None, typer.Option(help="Date the consent ends (YYYY-MM-DD).")] = None,
-            channel: Annotated[str | None, typer.Option(help="How it was given (phone, form...).")] = None,
+            channel: Annotated[str | None, typer.Option(help="How it was given: paper_form, verbal_witnessed, online, sms or phone.")] = None,
             home: Home = None) -> None:
     """Record or renew what a focal point agreed to."""
     from atlas.communities.focal_points import ConsentIn, record_focal_consent
@@ -136,7 +136,7 @@ def consent(focal_id: str,
 
 
 @app.command()
-def withdraw(focal_id: str, channel: Annotated[str | None, typer.Option(help="How it was withdrawn.")] = None,
+def withdraw(focal_id: str, channel: Annotated[str | None, typer.Option(help="How: paper_form, verbal_witnessed, online, sms or phone.")] = None,
              home: Home = None) -> None:
     """Withdraw a focal point's consent: they leave every later contact sheet and count."""
     from atlas.communities.focal_points import withdraw_focal_consent

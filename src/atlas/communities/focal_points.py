@@ -23,7 +23,7 @@ from atlas.communities.responders import agreement_in_force, refuse
 from atlas.errors import AtlasError, NotFound, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
-from atlas.privacy.consent import withdraw
+from atlas.privacy.consent import check_channel, withdraw
 from atlas.privacy.pseudonym import pseudonym
 from atlas.privacy.purposes import check_purposes
 from atlas.privacy.vault import _entries, _open, store_identifiers
@@ -132,6 +132,7 @@ def record_focal_consent(con: duckdb.DuckDBPyConnection, actor: Actor, focal_id:
                          *, channel: str | None = None) -> None:
     """Record (or renew) a focal point's consent; the newest record is the one that counts."""
     authorize(actor, "manage_directory", {"id": focal_id}, con=con)
+    check_channel(channel)
     _record_consents(con, actor, [(focal_id, _pseudonym_of(con, focal_id), consent)], channel)
 
 
@@ -151,11 +152,11 @@ def _record_consents(con: duckdb.DuckDBPyConnection, actor: Actor, given: list[t
         con.execute("""INSERT INTO focal_consents SELECT focal_id, purposes, recipients, scope, given_at, expires_at,
             NULL, now(), ? FROM _atlas_consents_in""", [actor.name])
         con.execute("""INSERT INTO consent_events SELECT pseudonym, purposes, given_at, ?, NULL, now()
-            FROM _atlas_consents_in""", [channel or "focal-point"])
+            FROM _atlas_consents_in""", [channel])
     finally:
         con.unregister("_atlas_consents_in")
     log_event(con, actor.name, "consent.given", given[0][1] if len(given) == 1 else None, None,
-              {"pseudonyms": [g[1] for g in given], "channel": channel or "focal-point",
+              {"pseudonyms": [g[1] for g in given], "channel": channel,
                "terms": [{"purposes": g[2].purposes, "scope": g[2].scope} for g in given]})
 
 
@@ -163,10 +164,11 @@ def withdraw_focal_consent(con: duckdb.DuckDBPyConnection, actor: Actor, focal_i
                            channel: str | None = None) -> None:
     """Withdraw every consent of a focal point: they leave every later contact sheet, listing and count."""
     authorize(actor, "manage_directory", {"id": focal_id}, con=con)
+    check_channel(channel)
     ps = _pseudonym_of(con, focal_id)
     con.execute("INSERT INTO focal_consents VALUES (?, NULL, NULL, NULL, NULL, NULL, now(), now(), ?)",
                 [focal_id, actor.name])
-    withdraw(con, ps, "all", channel=channel or "focal-point", actor=actor.name)
+    withdraw(con, ps, "all", channel=channel, actor=actor.name)
 
 
 def verify_focal_point(con: duckdb.DuckDBPyConnection, actor: Actor, focal_id: str, on: date | None = None) -> None:
@@ -188,7 +190,9 @@ def eligibility_sql() -> str:
       CASE WHEN NOT f.active THEN 'focal_point.inactive'
            WHEN c.focal_id IS NULL THEN 'consent.missing'
            WHEN c.withdrawn_at IS NOT NULL OR EXISTS (SELECT 1 FROM consent_events w
-                WHERE w.pseudonym = f.pseudonym AND w.withdrawn_at IS NOT NULL AND w.recorded_at > c.recorded_at
+                WHERE w.pseudonym = f.pseudonym AND w.withdrawn_at IS NOT NULL
+                  AND (CAST(w.withdrawn_at AS DATE) > c.given_at
+                       OR (CAST(w.withdrawn_at AS DATE) = c.given_at AND w.recorded_at >= c.recorded_at))
                   AND (w.purposes IS NULL OR list_contains(w.purposes, $1))) THEN 'consent.withdrawn'
            WHEN c.expires_at IS NOT NULL AND c.expires_at <= $4 THEN 'consent.expiry'
            WHEN NOT list_contains(c.purposes, $1) THEN 'consent.purposes'

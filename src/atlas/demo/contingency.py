@@ -62,7 +62,7 @@ def _load(ws: Workspace, con, steward: Actor, seed: int, say: Callable[[str], No
     focal = demo_focal_points(networks, areas, DEMO_COUNTRY, seed, today)
     add_focal_points(con, ws.keys, steward, focal)
     withdrawn = next(f.focal_id for f in focal if f.consent is not None)
-    withdraw_focal_consent(con, steward, withdrawn, channel="demo: phone call")
+    withdraw_focal_consent(con, steward, withdrawn, channel="phone")
     say("adding the evidence library (identifying text sealed and held for review)")
     status = add_evidence(con, ws.keys, steward, demo_evidence(areas, DEMO_COUNTRY, seed))
     review(con, ws.keys, steward, "EVX01", "redacted", "demo: informant details removed")
