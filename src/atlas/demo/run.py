@@ -27,6 +27,20 @@ class DemoReport:
     refused: dict[str, str] = field(default_factory=dict)  # table -> why protection refused to publish it
     logins: list = field(default_factory=list)  # DemoLogin of the portal users created by the sharing step
     communities: dict[str, Path] = field(default_factory=dict)  # contingency outputs: coverage, evidence, trafficking
+    briefs: list[Path] = field(default_factory=list)  # briefing packs (issue 6): brief.<lang>.html/.pdf, interactive maps
+
+
+# Tables shown only in the briefing packs: routes from the partners' flow monitoring, arrivals by year.
+BRIEF_EXTRA_SPECS: list[dict] = [
+    {"name": "routes_origin_entry_destination", "title": "Flow monitoring: origin, entry point and destination",
+     "kind": "aggregate", "dimensions": [{"field": "origin_country"}, {"field": "entry_point"},
+                                         {"field": "destination_country"}],
+     "protection": {"method": "rounding", "min_count": 10, "rounding_base": 5, "rounding_mode": "conventional"}},
+    {"name": "arrivals_by_year_sex", "title": "Migrants by year of arrival and sex (cell-key perturbed)",
+     "dimensions": [{"field": "arrival_year", "grouping": {
+         "bands": list(range(2012, 2027)), "labels": {f"{y}-{y}": str(y) for y in range(2012, 2026)}}}, {"field": "sex"}],
+     "protection": {"method": "cell_key", "min_count": 10}},
+]
 
 
 def _specs() -> list[Path]:
@@ -97,6 +111,15 @@ def run_demo(settings: Settings, *, rows: int = 50_000, seed: int = 1, out: Path
             for fmt in ("csv", "xlsx", "json"):
                 paths = write_table(table, fmt, out / "tables")
             report.tables[spec.name] = paths[0].with_suffix(".csv")
+        # --- Briefing packs (issue 6): narrative, maps, charts, routes and trends per language, HTML + PDF ---
+        from atlas.outputs.brief import BriefOptions, brief_from_specs
+        from atlas.tables.spec import parse_spec
+
+        say("writing the briefing packs in English, French, Spanish and Arabic (HTML, PDF, interactive maps)")
+        extra = [parse_spec(s) for s in BRIEF_EXTRA_SPECS]
+        report.briefs = brief_from_specs(ws, [s for s in specs if s.name not in report.refused] + extra, out / "brief",
+                                         ("en", "fr", "es", "ar"),
+                                         BriefOptions(source="Atlas demo (fictional data)", interactive=True))
         # --- Communities (issue 8, parts 1, 2, 4): partner rounds, a district profile, trends, diaspora ---
         from atlas.demo.communities import run_communities
 

@@ -18,7 +18,7 @@ import geopandas as gpd
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from atlas.errors import RejectedInput
+from atlas.errors import PolicyRefused, RejectedInput
 from atlas.outputs import charts
 from atlas.outputs.maps import MapOptions, area_dimension_name, disclosure_note, slice_at, svg_text
 from atlas.outputs.narrative import RTL, narrative, ui
@@ -26,6 +26,7 @@ from atlas.protection.cube import PRIMARY, SECONDARY, TOTAL
 from atlas.protection.protected import ProtectedTable
 
 Geometries = Callable[[ProtectedTable, int], gpd.GeoDataFrame]
+Areas = Callable[[list[str]], gpd.GeoDataFrame]
 
 CSS = """
 body{font-family:"DejaVu Sans",sans-serif;margin:2em auto;max-width:60em;color:#222;line-height:1.45}
@@ -120,7 +121,7 @@ def _maps(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions,
     return out
 
 
-def _routes(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
+def _routes(table: ProtectedTable, o: BriefOptions, key: str, areas: Areas | None) -> list[str]:
     """Flow map (when the route's places are known) and Sankey diagram of a route table."""
     from atlas.outputs.flows import FlowOptions, figure_svg, flow_map, placed_flows
     from atlas.outputs.sankey import sankey
@@ -128,7 +129,7 @@ def _routes(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
 
     fo = FlowOptions(lang=o.lang, source=o.source, date=o.date)
     out = []
-    places = route_places(table, None)
+    places = route_places(table, areas)
     if placed_flows(table, places):
         out.append(_figure(figure_svg(flow_map(table, places, fo), o.lang), ui(o.lang, "flows"), f"{key}-flow"))
     out.append(_figure(figure_svg(sankey(table, fo), o.lang), ui(o.lang, "routes"), f"{key}-sankey"))
@@ -144,12 +145,12 @@ def _trend(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
     return [_figure(charts.to_svg(chart), _caption(table, o.lang, ui(o.lang, "time_series")), f"{key}-ts")]
 
 
-def _charts(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
+def _charts(table: ProtectedTable, o: BriefOptions, key: str, areas: Areas | None = None) -> list[str]:
     from atlas.outputs.visual import _has_route, _has_time
 
     out = []
     if _has_route(table):
-        out += _routes(table, o, key)
+        out += _routes(table, o, key, areas)
     if _has_time(table):
         out += _trend(table, o, key)
     names = set(table.dim_names)
@@ -196,9 +197,10 @@ def _interactive_link(table: ProtectedTable, geometries: Geometries | None, o: B
     return [f'<p class="note"><a href="{name}">{html.escape(ui(o.lang, "interactive"))}</a></p>']
 
 
-def _section(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions, i: int) -> tuple[str, list[str]]:
+def _section(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions, i: int,
+             areas: Areas | None = None) -> tuple[str, list[str]]:
     key = f"t{i}"
-    figs = _maps(table, geometries, o, key) + _charts(table, o, key)
+    figs = _maps(table, geometries, o, key) + _charts(table, o, key, areas)
     parts = [
         f'<section class="table-section" id="{key}"><h2>{html.escape(table.title or table.name)}</h2>',
         narrative(table, o.lang, period=o.period).html(),
@@ -222,15 +224,16 @@ def _manifest(tables: Sequence[ProtectedTable], lang: str) -> str:
 
 
 def build_brief(tables: Sequence[ProtectedTable], geometries: Geometries | None = None,
-                options: BriefOptions | None = None) -> BriefPack:
-    """The briefing page for protected tables, in one language, with no external resource."""
+                options: BriefOptions | None = None, areas: Areas | None = None) -> BriefPack:
+    """The briefing page for protected tables, in one language, with no external resource (`areas` places
+    admin-area codes of route tables)."""
     o = options or BriefOptions()
     direction = "rtl" if o.lang in RTL else "ltr"
     title = o.title or ui(o.lang, "brief")
     day = format_date(o.date or dt.date.today(), format="long", locale=o.lang)
     sections, figures = [], []
     for i, t in enumerate(tables):
-        s, f = _section(t, geometries, o, i)
+        s, f = _section(t, geometries, o, i, areas)
         sections.append(s)
         figures += f
     page = (f'<!DOCTYPE html><html lang="{o.lang}" dir="{direction}"><head><meta charset="utf-8">'
@@ -272,11 +275,11 @@ def write_pdf(page: str, out: Path) -> Path | None:
 
 
 def write_brief(tables: Sequence[ProtectedTable], out_dir: Path, geometries: Geometries | None = None,
-                options: BriefOptions | None = None, *, pdf: bool = True) -> list[Path]:
+                options: BriefOptions | None = None, *, pdf: bool = True, areas: Areas | None = None) -> list[Path]:
     """Write `brief.<lang>.html` (and `.pdf`) into `out_dir`."""
     o = options or BriefOptions()
     out_dir.mkdir(parents=True, exist_ok=True)
-    pack = build_brief(tables, geometries, o)
+    pack = build_brief(tables, geometries, o, areas)
     page = out_dir / f"brief.{o.lang}.html"
     page.write_text(pack.html, encoding="utf-8")
     written = [page, *_write_interactive(tables, out_dir, geometries, o)]
@@ -305,13 +308,18 @@ class NarrativeRenderer:
 def brief_from_specs(ws: object, specs: Sequence[object], out_dir: Path, langs: Sequence[str] = ("en",),
                      options: BriefOptions | None = None, *, purpose: str = "statistics",
                      pdf: bool = True) -> list[Path]:
-    """Protect each spec (as `atlas table` does) and write one briefing pack per language."""
+    """Protect each spec (as `atlas table` does) and write one briefing pack per language; refused specs are left out."""
     from dataclasses import replace
 
-    from atlas.outputs.maps import geometries_at
+    from atlas.outputs.maps import geometries_at, geometries_for
     from atlas.tables.service import protected_tables
 
-    tables = [t for s in specs for t in protected_tables(ws, [s], purpose=purpose)]  # type: ignore[arg-type, list-item]
+    tables: list[ProtectedTable] = []
+    for s in specs:
+        try:
+            tables += protected_tables(ws, [s], purpose=purpose)  # type: ignore[arg-type, list-item]
+        except PolicyRefused:  # a refused table is left out of the pack, as `atlas table` would refuse it
+            continue
     written: list[Path] = []
     with ws.connect(read_only=True) as con:  # type: ignore[attr-defined]
         cache: dict[tuple[str, int], gpd.GeoDataFrame] = {}
@@ -323,5 +331,6 @@ def brief_from_specs(ws: object, specs: Sequence[object], out_dir: Path, langs: 
             return cache[key]
 
         for lang in langs:
-            written += write_brief(tables, out_dir, geoms, replace(options or BriefOptions(), lang=lang), pdf=pdf)
+            written += write_brief(tables, out_dir, geoms, replace(options or BriefOptions(), lang=lang), pdf=pdf,
+                                   areas=lambda codes: geometries_for(con, codes))
     return written

@@ -8,6 +8,7 @@ out and counted in a note; they are never drawn as zero or thin lines.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,11 +94,17 @@ def segments(table: ProtectedTable, legs: Sequence[str], fixed: Mapping[str, str
                     list(legs))
 
 
-def label_of(table: ProtectedTable, legs: Sequence[str]) -> dict[str, str]:
-    """Display names of every code along the route."""
+def label_of(table: ProtectedTable, legs: Sequence[str], lang: str = "en") -> dict[str, str]:
+    """Display names of every code along the route; countries in `lang` (Babel), other codes by their label."""
+    from atlas.outputs.narrative.compose import country_label
+
     out: dict[str, str] = {}
     for leg in legs:
-        out.update(table.dimension(leg).labels)
+        dim = table.dimension(leg)
+        for code in dim.parent:
+            name = country_label(code, lang) if re.fullmatch(r"[A-Z]{3}", code) else code
+            translated = name != code and lang != "en"
+            out[code] = name if translated else dim.labels.get(code, name)
     return out
 
 
@@ -146,7 +153,7 @@ def flow_map(table: ProtectedTable, places: pd.DataFrame, options: FlowOptions |
     placed = seg.flows[seg.flows["src"].isin(where.index) & seg.flows["dst"].isin(where.index)
                        & ~seg.flows["src"].isin(NOT_PLACED) & ~seg.flows["dst"].isin(NOT_PLACED)]
     drawn = placed.head(o.max_flows)
-    names = label_of(table, legs)
+    names = label_of(table, legs, o.lang)
     used = where.loc[sorted(set(drawn["src"]) | set(drawn["dst"]))] if len(drawn) else where
     x0, y0 = used["lon"].min(), used["lat"].min()
     x1, y1 = used["lon"].max(), used["lat"].max()

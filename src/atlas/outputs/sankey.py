@@ -110,7 +110,7 @@ def sankey(table: ProtectedTable, options: FlowOptions | None = None, top: int =
     legs = route_legs(table, o.legs)
     seg = segments(table, legs, o.fixed)
     nodes, bands, scale = layout(seg.flows, len(legs), top)
-    names = label_of(table, legs)
+    names = label_of(table, legs, o.lang)
     margins = _margin_labels(table, legs, o.lang)
     xs = np.linspace(0.0, 1.0 - NODE_W, len(legs))
     colour = {}

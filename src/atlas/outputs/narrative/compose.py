@@ -20,7 +20,7 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 from atlas.errors import AtlasError
-from atlas.outputs.narrative.phrases import LANGS, RTL
+from atlas.outputs.narrative.phrases import LANGS, RTL, ui
 from atlas.outputs.narrative.templates import SENTENCES, UNITS
 from atlas.protection.cube import PUBLISHED, STRUCTURAL_ZERO, TOTAL, Dimension
 from atlas.protection.protected import ProtectedTable
@@ -172,6 +172,8 @@ def narrative(table: ProtectedTable, lang: str = "en", *, place: str = TOTAL, pe
 def _place_name(area: Dimension | None, place: str, lang: str, names: Mapping[str, str] | None) -> str:
     if names and place in names:
         return names[place]
+    if place == TOTAL and (area is None or place not in area.labels):
+        return ui(lang, "all_places")
     label = area.labels.get(place, place) if area else place
     return country_label(label, lang) if re.fullmatch(r"[A-Z]{3}", label) else label
 

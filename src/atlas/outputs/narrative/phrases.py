@@ -51,7 +51,8 @@ UI: dict[str, dict[str, str]] = {
         "flows": "Flows",
         "time_series": "Over time",
         "interactive": "Interactive map (works offline)",
-        "others_hidden": "{n} smaller places not drawn.",
+        "others_hidden": "{n} smaller flows not drawn.",
+        "all_places": "all areas covered",
     },
     "fr": {
         "suppressed_primary": "masqué (moins de {k})",
@@ -98,7 +99,8 @@ UI: dict[str, dict[str, str]] = {
         "flows": "Flux",
         "time_series": "Évolution",
         "interactive": "Carte interactive (fonctionne hors ligne)",
-        "others_hidden": "{n} lieux plus petits non tracés.",
+        "others_hidden": "{n} flux plus petits non tracés.",
+        "all_places": "l'ensemble des zones couvertes",
     },
     "es": {
         "suppressed_primary": "suprimido (menos de {k})",
@@ -145,7 +147,8 @@ UI: dict[str, dict[str, str]] = {
         "flows": "Flujos",
         "time_series": "Evolución",
         "interactive": "Mapa interactivo (funciona sin conexión)",
-        "others_hidden": "{n} lugares más pequeños no dibujados.",
+        "others_hidden": "{n} flujos más pequeños no dibujados.",
+        "all_places": "el conjunto de las zonas cubiertas",
     },
     "ar": {
         "suppressed_primary": "محجوب (أقل من {k})",
@@ -192,7 +195,8 @@ UI: dict[str, dict[str, str]] = {
         "flows": "التدفقات",
         "time_series": "عبر الزمن",
         "interactive": "خريطة تفاعلية (تعمل دون اتصال)",
-        "others_hidden": "{n} أماكن أصغر غير مرسومة.",
+        "others_hidden": "{n} تدفقات أصغر غير مرسومة.",
+        "all_places": "جميع المناطق المشمولة",
     },
 }
 
