@@ -32,7 +32,7 @@ from atlas.errors import Issue, NotFound, RejectedInput, WorkspaceProblem
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
 from atlas.privacy.pseudonym import pseudonym
-from atlas.privacy.vault import _entries, _open, store_identifiers
+from atlas.privacy.vault import reveal, store_identifiers
 from atlas.store.keys import Keys
 
 THEMES = ("access_to_services", "labour_exploitation", "housing", "discrimination", "documentation",
@@ -209,7 +209,7 @@ def review(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, evidence_id
     if row is None:
         raise NotFound(f"No evidence {evidence_id!r}.")
     if decision == "cleared" and row[0]:
-        original = {r[1]: _open(keys, r) for r in _entries(con, row[0], ["evidence_title", "evidence_text"])}
+        original = reveal(con, keys, row[0], actor, "oversight", ["evidence_title", "evidence_text"])
         con.execute("UPDATE evidence SET title = ?, body = ? WHERE evidence_id = ?",
                     [original["evidence_title"], original["evidence_text"], evidence_id])
     con.execute("UPDATE evidence SET review_status = ?, reviewed_by = ?, reviewed_at = now() WHERE evidence_id = ?",
