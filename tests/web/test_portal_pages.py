@@ -102,7 +102,8 @@ def test_catalogue_describes_releases_in_dcat(portal: TestClient) -> None:
     assert embedded == doc
     assert doc["@type"] == "dcat:Catalog" and doc["@context"]["dcat"] == "http://www.w3.org/ns/dcat#"
     (dataset,) = doc["dcat:dataset"]
-    assert dataset["@type"] == "dcat:Dataset" and dataset["dct:license"] == "CC-BY-4.0"
+    assert dataset["@type"] == "dcat:Dataset"
+    assert dataset["dct:license"] == {"@id": "https://spdx.org/licenses/CC-BY-4.0.html", "dct:identifier": "CC-BY-4.0"}
     assert dataset["dct:identifier"] == "public-figures/1"
     names = {d["dct:title"] for d in dataset["dcat:distribution"]}
     assert {"migrants_by_region_sex.csv", "manifest.json", "manifest.sig"} <= names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +82,16 @@ def release_file(row: ReleaseRow, name: str) -> Path:
     return row.path / name
 
 
+SPDX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]{1,63}$")
+
+
+def licence_ref(licence: str | None) -> dict[str, str] | str | None:
+    """An SPDX identifier as its licence IRI (DCAT wants a resource); free text stays text."""
+    if licence and SPDX.match(licence):
+        return {"@id": f"https://spdx.org/licenses/{licence}.html", "dct:identifier": licence}
+    return licence
+
+
 def _media(name: str) -> str:
     return MEDIA.get(Path(name).suffix.lower(), "application/octet-stream")
 
@@ -98,13 +109,13 @@ def dataset(row: ReleaseRow, base: str, title: str | None = None) -> dict[str, A
         "dct:issued": {"@value": row.created_at.isoformat(), "@type": "xsd:dateTime"},
         "dct:temporal": {"@type": "dct:PeriodOfTime", "dcat:startDate": period.get("from"),
                          "dcat:endDate": period.get("to")},
-        "dct:license": meta.get("licence"), "dct:accessRights": "public" if row.public else "restricted",
+        "dct:license": licence_ref(meta.get("licence")), "dct:accessRights": "public" if row.public else "restricted",
         "dcat:keyword": [t["name"] for t in meta.get("tables", [])],
         "dcat:landingPage": url,
         "dcat:distribution": [{
             "@type": "dcat:Distribution", "dct:title": name, "dcat:downloadURL": f"{url}/files/{name}",
             "dcat:mediaType": _media(name), "dcat:byteSize": size,
-            **({"dct:license": meta.get("licence")} if meta.get("licence") else {}),
+            **({"dct:license": licence_ref(meta.get("licence"))} if meta.get("licence") else {}),
         } for name, size in row.files()],
     }
 
