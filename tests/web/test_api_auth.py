@@ -82,7 +82,7 @@ def test_token_bucket_refills() -> None:
 
 
 def test_made_up_key_ids_share_their_address_budget(world) -> None:
-    with make_client(world.home, rate_limit=60, rate_burst=1) as c:  # type: ignore[arg-type]
+    with make_client(world.home, rate_limit=1, rate_burst=1) as c:  # type: ignore[arg-type]
         codes = [c.get("/api/v1/me", headers={"Authorization": f"Bearer atl_{i:012x}_x"}).status_code
-                 for i in range(12)]
-        assert codes[:10] == [401] * 10 and codes[-1] == 429
+                 for i in range(15)]
+        assert codes[:10] == [401] * 10 and 429 in codes[10:]
