@@ -22,13 +22,13 @@ HIDDEN = (PRIMARY, SECONDARY)
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def ws(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("atlantis")
     return build_atlantis(root / "ws", root / "scratch")
 
 
 @pytest.fixture(scope="module")
-def profile(ws) -> ProfileResult:  # noqa: ANN001
+def profile(ws) -> ProfileResult:
     return build_profile(ws, "XAT01")
 
 
@@ -71,7 +71,7 @@ def _attack(result: ProfileResult, shown: dict) -> dict[tuple, tuple[float, floa
     """
     dims = sorted({d for t in result.tables.values() for d in t.dim_names})
     key_of = {}
-    for (name, codes), _ in shown.items():
+    for (name, codes) in shown:
         c = dict(codes)
         key_of[(name, codes)] = tuple(c.get(d, TOTAL) for d in dims)
     value = {}
@@ -170,7 +170,7 @@ def test_text_forms_say_suppressed_and_never_show_a_hidden_number(profile: Profi
     assert checked
 
 
-def test_cell_key_profile_never_shows_a_small_count(ws) -> None:  # noqa: ANN001
+def test_cell_key_profile_never_shows_a_small_count(ws) -> None:
     result = build_profile(ws, DISTRICT, protection=ProtectionSpec(method="cell_key", min_count=10))
     p = result.profile
     values = [c.value for s in p.sections for c in s.cells if c.value is not None]
@@ -179,14 +179,14 @@ def test_cell_key_profile_never_shows_a_small_count(ws) -> None:  # noqa: ANN001
     assert not p.suppressed
 
 
-def test_nationality_profile_drops_the_nationality_section(ws) -> None:  # noqa: ANN001
+def test_nationality_profile_drops_the_nationality_section(ws) -> None:
     p = build_profile(ws, "XAT01", nationality="ven").profile
     assert p.nationality == "VEN" and p.section("nationality") is None and p.section("sex_age") is not None
     with pytest.raises(RejectedInput):
         build_profile(ws, "XAT01", nationality="XXQ")
 
 
-def test_polygon_resolves_to_the_areas_inside_it(ws, tmp_path: Path) -> None:  # noqa: ANN001
+def test_polygon_resolves_to_the_areas_inside_it(ws, tmp_path: Path) -> None:
     from atlas.geo.boundaries import active_geometries
 
     with ws.connect(read_only=True) as con:
@@ -204,14 +204,14 @@ def test_polygon_resolves_to_the_areas_inside_it(ws, tmp_path: Path) -> None:  #
     ({"type": "Polygon", "coordinates": [[[10, 10], [11, 10], [11, 11], [10, 10]]]}, NotFound),
     ({"type": "Polygon", "coordinates": "nonsense"}, RejectedInput),
 ])
-def test_bad_polygons_are_refused_with_a_reason(ws, tmp_path: Path, geojson: dict, error: type) -> None:  # noqa: ANN001
+def test_bad_polygons_are_refused_with_a_reason(ws, tmp_path: Path, geojson: dict, error: type) -> None:
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(geojson))
     with pytest.raises(error):
         build_profile(ws, polygon=path)
 
 
-def test_unknown_area_and_ambiguous_request(ws) -> None:  # noqa: ANN001
+def test_unknown_area_and_ambiguous_request(ws) -> None:
     with pytest.raises(NotFound):
         build_profile(ws, "XAT9999")
     with pytest.raises(RejectedInput):

@@ -16,17 +16,17 @@ from atlas.tables.spec import ProtectionSpec
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def ws(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("atlantis_trends")
     return build_atlantis(root / "ws", root / "scratch", rows=3000)
 
 
 @pytest.fixture(scope="module")
-def stock(ws) -> trends.TrendResult:  # noqa: ANN001
+def stock(ws) -> trends.TrendResult:
     return trends.partner_trend(ws, "stock", level="adm1", granularity="month")
 
 
-def test_a_later_round_revises_a_period_it_reports_again(ws, stock: trends.TrendResult) -> None:  # noqa: ANN001
+def test_a_later_round_revises_a_period_it_reports_again(ws, stock: trends.TrendResult) -> None:
     by = {v.period: v for v in stock.trend.vintages}
     assert set(by) == {"2024-12", "2025-06", "2025-12", "2026-06"}
     assert by["2025-12"].superseded and by["2025-12"].source == SOURCE_V2
@@ -36,7 +36,7 @@ def test_a_later_round_revises_a_period_it_reports_again(ws, stock: trends.Trend
     live = rows[~rows["superseded"] & (rows["reported"] == "2025-12")]
     assert set(live["batch_id"]) == {by["2025-12"].batch}
     (total,) = [p for p in trends.series(stock.trend) if p.period == "2025-12"]
-    assert total.value == int(round(live["value"].sum())), "the total is the latest round's, never both summed"
+    assert total.value == round(live["value"].sum()), "the total is the latest round's, never both summed"
 
 
 def test_breaks_are_flagged_where_source_or_coverage_changes(stock: trends.TrendResult) -> None:
@@ -56,7 +56,7 @@ def test_points_are_the_protected_cells(stock: trends.TrendResult) -> None:
 
 
 @pytest.mark.parametrize("granularity", ["quarter", "year"])
-def test_flows_are_summed_to_a_coarser_period(ws, granularity: str) -> None:  # noqa: ANN001
+def test_flows_are_summed_to_a_coarser_period(ws, granularity: str) -> None:
     monthly = trends.partner_trend(ws, "flows", granularity="month").trend
     coarse = trends.partner_trend(ws, "flows", granularity=granularity).trend  # type: ignore[arg-type]
     months = {p.period: p.value for p in trends.series(monthly)}
@@ -71,25 +71,25 @@ def test_flows_are_summed_to_a_coarser_period(ws, granularity: str) -> None:  # 
             assert p.value == sum(inside)  # type: ignore[arg-type]
 
 
-def test_a_selection_is_its_own_small_table(ws) -> None:  # noqa: ANN001
+def test_a_selection_is_its_own_small_table(ws) -> None:
     one = trends.partner_trend(ws, "stock", level="adm2", areas=("XAT0101",), nationality="VEN")
     assert {p.area for p in one.trend.points} <= {"XAT0101", TOTAL}
     assert {p.nationality for p in one.trend.points} <= {"VEN", TOTAL}
 
 
-def test_arrivals_come_from_the_register_with_cell_key(ws) -> None:  # noqa: ANN001
+def test_arrivals_come_from_the_register_with_cell_key(ws) -> None:
     result = trends.arrivals_trend(ws, level="adm1", since=2018)
     years = [p.period for p in trends.series(result.trend)]
     assert years == sorted(years) and years[0] >= "2018"
     assert set(result.table.cells["flag"]) == {"c"}
 
 
-def test_cell_key_is_refused_for_partner_aggregates(ws) -> None:  # noqa: ANN001
+def test_cell_key_is_refused_for_partner_aggregates(ws) -> None:
     with pytest.raises(RejectedInput):
         trends.partner_trend(ws, "stock", protection=ProtectionSpec(method="cell_key"))
 
 
-def test_revisions_say_which_release_showed_which_figure(ws, stock: trends.TrendResult, tmp_path: Path) -> None:  # noqa: ANN001
+def test_revisions_say_which_release_showed_which_figure(ws, stock: trends.TrendResult, tmp_path: Path) -> None:
     """Two packages holding the trend table with different figures for one period: both are listed, in order."""
     name = stock.table.name
     with ws.connect() as con:

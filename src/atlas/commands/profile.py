@@ -26,7 +26,7 @@ class Method(str, Enum):
     cell_key = "cell_key"
 
 
-def _protection(method: Method, min_count: int | None):  # noqa: ANN202 - ProtectionSpec
+def _protection(method: Method, min_count: int | None):
     from atlas.tables.spec import ProtectionSpec
 
     return ProtectionSpec(method=method.value, min_count=min_count or 10,

@@ -13,9 +13,16 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from atlas.communities.profile import SectionOut, SuppressedCell, Withheld, protect_section_tables, section_out
+from atlas.communities.profile import (
+    SectionOut,
+    SuppressedCell,
+    Withheld,
+    protect_section_tables,
+    section_out,
+)
 from atlas.communities.sections import AGE_BANDS, AGE_GROUPS, AGE_LABELS, Section, section_specs
 from atlas.errors import Issue, NotFound, RejectedInput
+from atlas.privacy.access import Actor
 from atlas.store.workspace import Workspace
 from atlas.tables.fields import code_labels
 from atlas.tables.spec import FilterClause, ProtectionSpec
@@ -77,7 +84,7 @@ def skill_filter(preset: str | None = None, **codes: list[str]) -> tuple[str, li
         raise RejectedInput("a skill query needs codes of isco_major, isced_level or sector_isic",
                             issues=[Issue("skill-fields", f"got {', '.join(bad) or 'nothing'}")])
     label = preset or "; ".join(f"{k} in {','.join(v)}" for k, v in wanted.items())
-    return label, [FilterClause(field=k, op="in", value=list(v)) for k, v in wanted.items()]
+    return label, [FilterClause(field=k, op="in", value=list[str | int | float | bool](v)) for k, v in wanted.items()]
 
 
 def _boundary_countries(ws: Workspace) -> list[str]:
@@ -87,7 +94,7 @@ def _boundary_countries(ws: Workspace) -> list[str]:
 
 def diaspora_view(ws: Workspace, origin: str | None = None, *, skill: str | None = None,
                   skill_codes: dict[str, list[str]] | None = None, protection: ProtectionSpec = DEFAULT_PROTECTION,
-                  purpose: str = "statistics") -> DiasporaView:
+                  purpose: str = "statistics", actor: Actor | None = None) -> DiasporaView:
     """Distribution, characteristics and skills of citizens abroad (of `origin` when the registry holds several)."""
     population = [FilterClause(field="migration_status", op="eq", value="citizen_abroad")]
     if origin is not None:
@@ -103,13 +110,13 @@ def diaspora_view(ws: Workspace, origin: str | None = None, *, skill: str | None
                        issues=[Issue("no-registry", "ingest a consular registry (migration status citizen_abroad)")])
     prefix = f"diaspora.{origin or 'all'}"
     specs = section_specs(prefix, population, protection, SECTIONS)
-    tables, withheld = protect_section_tables(ws, specs, SECTIONS, purpose, protection.method)
+    tables, withheld = protect_section_tables(ws, specs, SECTIONS, purpose, protection.method, actor)
     outs, suppressed = _outs(SECTIONS, tables)
     countries = _boundary_countries(ws)
     if countries:
-        where = [*population, FilterClause(field="adm0", op="in", value=countries)]
+        where = [*population, FilterClause(field="adm0", op="in", value=list[str | int | float | bool](countries))]
         area_tables, w = protect_section_tables(ws, section_specs(prefix, where, protection, (AREAS,)), (AREAS,),
-                                                purpose, protection.method)
+                                                purpose, protection.method, actor)
         o, s = _outs((AREAS,), area_tables)
         outs, suppressed, withheld = [*outs[:1], *o, *outs[1:]], suppressed + s, withheld + w
     skill_out = None
@@ -118,7 +125,8 @@ def diaspora_view(ws: Workspace, origin: str | None = None, *, skill: str | None
         sk = Section("skill", f"{label}: by host country", ({"field": "host_country", "grouping": "un_m49_region"},),
                      "skills", "Query: " + "; ".join(f"{c.field} in {','.join(map(str, c.value))}" for c in clauses))  # type: ignore[arg-type]
         sk_tables, w = protect_section_tables(ws, section_specs(f"{prefix}.skill", [*population, *clauses],
-                                                                protection, (sk,)), (sk,), purpose, protection.method)
+                                                                protection, (sk,)), (sk,), purpose,
+                                                 protection.method, actor)
         o, s = _outs((sk,), sk_tables)
         skill_out, suppressed, withheld = (o[0] if o else None), suppressed + s, withheld + w
     policy = specs[0].policy
@@ -127,8 +135,8 @@ def diaspora_view(ws: Workspace, origin: str | None = None, *, skill: str | None
         origin=origin, purpose=purpose, generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         method=policy.method, min_count=policy.min_count, size=hosts.total if hosts else None, sections=outs,
         skill=skill_out, suppressed=suppressed, withheld=withheld,
-        notes=[f"Counts of registered citizens abroad, protected by {policy.method.replace('_', ' ')} with a "
-               f"minimum of {policy.min_count}; no count from 1 to {policy.min_count - 1} is shown.",
+        notes=[(f"Counts of registered citizens abroad, protected by {policy.method.replace('_', ' ')} with a "
+               f"minimum of {policy.min_count}; no count from 1 to {policy.min_count - 1} is shown."),
                "By area only for host countries whose boundaries are imported in this workspace."],
     )
 

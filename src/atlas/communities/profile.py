@@ -15,11 +15,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from atlas.communities.protect import protect_sections
 from atlas.communities.area import AreaSelection, resolve_code, resolve_polygon
-from atlas.communities.trends import Break, Point, partner_trend, series
+from atlas.communities.protect import protect_sections
 from atlas.communities.sections import NOT_COLLECTED, Section, section_specs, sections
+from atlas.communities.trends import Break, Point, partner_trend, series
 from atlas.errors import Issue, NotFound, PolicyRefused, RejectedInput
+from atlas.privacy.access import Actor
 from atlas.protection.cube import PRIMARY, SECONDARY, TOTAL
 from atlas.protection.protected import ProtectedTable
 from atlas.store.workspace import Workspace
@@ -179,14 +180,14 @@ def section_out(section: Section, table: ProtectedTable) -> tuple[SectionOut, li
 
 
 def protect_section_tables(ws: Workspace, specs: list, chosen: tuple[Section, ...], purpose: str,
-             method: str) -> tuple[dict[str, ProtectedTable], list[Withheld]]:
+                           method: str, actor: Actor | None = None) -> tuple[dict[str, ProtectedTable], list[Withheld]]:
     """Suppression protects all sections at once (linked); perturbation section by section, withholding a
     section that would show (nearly) all of a group in one sensitive category."""
     if method == "suppression":
-        tables = protect_sections(ws, specs, purpose=purpose)
+        tables = protect_sections(ws, specs, purpose=purpose, actor=actor)
         return {s.key: t for s, t in zip(chosen, tables, strict=True)}, []
     try:
-        tables = protected_tables(ws, specs, purpose=purpose)
+        tables = protected_tables(ws, specs, purpose=purpose, actor=actor)
         return {s.key: t for s, t in zip(chosen, tables, strict=True)}, []
     except PolicyRefused as exc:
         if exc.clause != "group":
@@ -195,7 +196,7 @@ def protect_section_tables(ws: Workspace, specs: list, chosen: tuple[Section, ..
     withheld: list[Withheld] = []
     for s, spec in zip(chosen, specs, strict=True):
         try:
-            (out[s.key],) = protected_tables(ws, [spec], purpose=purpose)
+            (out[s.key],) = protected_tables(ws, [spec], purpose=purpose, actor=actor)
         except PolicyRefused as exc:
             if exc.clause != "group":
                 raise
@@ -205,7 +206,8 @@ def protect_section_tables(ws: Workspace, specs: list, chosen: tuple[Section, ..
 
 def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | None = None,
                   nationality: str | None = None, protection: ProtectionSpec = DEFAULT_PROTECTION,
-                  purpose: str = "statistics", today: dt.date | None = None) -> ProfileResult:
+                  purpose: str = "statistics", today: dt.date | None = None,
+                  actor: Actor | None = None) -> ProfileResult:
     """Resolve the area, protect every section together and copy only what the protected tables publish."""
     today = today or dt.date.today()
     selection = select_area(ws, area, polygon)
@@ -221,7 +223,7 @@ def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | Non
     chosen, not_collected = _collected(ws, chosen)
     prefix = f"profile.{'_'.join(selection.codes)[:60]}" + (f".{nationality}" if nationality else "")
     specs = section_specs(prefix, population, protection, chosen)
-    tables, withheld = protect_section_tables(ws, specs, chosen, purpose, protection.method)
+    tables, withheld = protect_section_tables(ws, specs, chosen, purpose, protection.method, actor)
     outs, suppressed = [], []
     for s in chosen:
         if s.key in tables:
@@ -241,16 +243,17 @@ def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | Non
         sections=outs, suppressed=suppressed, withheld=withheld, not_collected=not_collected,
         notes=_notes(policy.method, policy.min_count, selection),
     )
-    _add_trend(ws, profile, selection, nationality)
+    _add_trend(ws, profile, selection, nationality, actor)
     return ProfileResult(profile, {k: v for k, v in tables.items()}, selection)
 
 
-def _add_trend(ws: Workspace, profile: Profile, selection: AreaSelection, nationality: str | None) -> None:
+def _add_trend(ws: Workspace, profile: Profile, selection: AreaSelection, nationality: str | None,
+               actor: Actor | None = None) -> None:
     """The stock reported by partners over time for the selection (its own protected table), when any."""
     sub = selection.level in ("adm1", "adm2")
     try:
         result = partner_trend(ws, "stock", level=selection.level if sub else "adm1", granularity="month",
-                               nationality=nationality, areas=selection.codes if sub else ())
+                               nationality=nationality, areas=selection.codes if sub else (), actor=actor)
     except NotFound:
         return
     profile.trend = series(result.trend)
@@ -261,8 +264,8 @@ def _add_trend(ws: Workspace, profile: Profile, selection: AreaSelection, nation
 
 
 def _notes(method: str, k: int, selection: AreaSelection) -> list[str]:
-    notes = [f"Counts of registered people eligible for this purpose; protected by {method.replace('_', ' ')} "
-             f"with a minimum of {k}. A suppressed figure is shown as 'suppressed', never as 0."]
+    notes = [(f"Counts of registered people eligible for this purpose; protected by {method.replace('_', ' ')} "
+             f"with a minimum of {k}. A suppressed figure is shown as 'suppressed', never as 0.")]
     if method != "suppression":
         notes.append(f"Figures are perturbed or rounded: small differences are noise; no count from 1 to {k - 1} "
                      "is ever shown, and sections that would show nearly all of a group in one sensitive "

@@ -10,7 +10,7 @@ of the service does (`sharing.consistency`).
 
 from __future__ import annotations
 
-from atlas.privacy.access import authorize
+from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event, sign_head
 from atlas.privacy.purposes import check_purpose
 from atlas.privacy.usage import record_usage_for_purpose
@@ -22,7 +22,7 @@ from atlas.tables.service import cube_for
 from atlas.tables.spec import TableSpec
 
 
-def _held(name: str, pop: str, cube: Cube, table: ProtectedTable):  # noqa: ANN202 - sharing.history.Held
+def _held(name: str, pop: str, cube: Cube, table: ProtectedTable):
     from atlas.sharing.history import Held
 
     cells = cube.cells[[*cube.dim_names, "value"]].copy()
@@ -30,7 +30,8 @@ def _held(name: str, pop: str, cube: Cube, table: ProtectedTable):  # noqa: ANN2
     return Held("profile", name, pop, list(cube.dimensions), cells)
 
 
-def protect_sections(ws: Workspace, specs: list[TableSpec], *, purpose: str) -> list[ProtectedTable]:
+def protect_sections(ws: Workspace, specs: list[TableSpec], *, purpose: str,
+                     actor: Actor | None = None) -> list[ProtectedTable]:
     """Suppression of linked sections with the first one fixed; logged and signed like any table."""
     from atlas.sharing.agreement import PUBLIC
     from atlas.sharing.consistency import protect_with_history
@@ -38,7 +39,7 @@ def protect_sections(ws: Workspace, specs: list[TableSpec], *, purpose: str) -> 
 
     check_purpose(purpose)
     with ws.connect() as con:
-        who = actor_for(con, ws.settings.user)
+        who = actor or actor_for(con, ws.settings.user)
         authorize(who, "define_tables", {"tables": [s.name for s in specs], "purpose": purpose}, con=con)
         state = data_state(con)
         cubes = [cube_for(con, s, purpose) for s in specs]

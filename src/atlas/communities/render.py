@@ -82,8 +82,8 @@ def profile_md(result: ProfileResult | Profile, narrative_text: str = "") -> str
     p = result.profile if isinstance(result, ProfileResult) else result
     who = f" — {p.nationality_name or p.nationality}" if p.nationality else ""
     out = [f"# Community profile: {p.area.label}{who}", "",
-           f"Generated {p.generated_at} for the purpose *{p.purpose}*; {p.method.replace('_', ' ')}, "
-           f"minimum {p.min_count}.", "",
+           (f"Generated {p.generated_at} for the purpose *{p.purpose}*; {p.method.replace('_', ' ')}, "
+           f"minimum {p.min_count}."), "",
            f"**Estimated size:** {_fmt(p.size, p.size_flag)} registered people.", ""]
     if narrative_text:
         out += [narrative_text, ""]
@@ -138,7 +138,7 @@ def md_to_html(md: str, title: str, extra: str = "", lang: str = "en") -> str:
                         + "</tbody></table>")
             table.clear()
 
-    inline: Callable[[str], str] = lambda t: _bold(html.escape(t))  # noqa: E731
+    inline: Callable[[str], str] = lambda t: _bold(html.escape(t))
     for line in md.splitlines():
         if line.startswith("|"):
             if not line.startswith("|---"):

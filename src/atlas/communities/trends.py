@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from atlas.errors import Issue, NotFound, RejectedInput
-from atlas.privacy.access import authorize
+from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event, sign_head
 from atlas.privacy.users import actor_for
 from atlas.protection.cube import PRIMARY, SECONDARY, TOTAL
@@ -180,7 +180,8 @@ def _spec(name: str, level: str, protection: ProtectionSpec) -> TableSpec:
 
 def partner_trend(ws: Workspace, measure: Literal["stock", "flows"] = "stock", *, level: str = "adm1",
                   granularity: Granularity = "month", nationality: str | None = None,
-                  areas: tuple[str, ...] = (), protection: ProtectionSpec = DEFAULT_PROTECTION) -> TrendResult:
+                  areas: tuple[str, ...] = (), protection: ProtectionSpec = DEFAULT_PROTECTION,
+                  actor: Actor | None = None) -> TrendResult:
     """Stocks or flows from partner batches, harmonised and protected (suppression by default); `areas`
     (codes at `level`) restricts the series to a selection."""
     if protection.method == "cell_key":
@@ -188,7 +189,7 @@ def partner_trend(ws: Workspace, measure: Literal["stock", "flows"] = "stock", *
                             issues=[Issue("trend-method", "cell_key needs person records")])
     name = f"trend.{measure}.{level}.{granularity}"
     with ws.connect() as con:
-        who = actor_for(con, ws.settings.user)
+        who = actor or actor_for(con, ws.settings.user)
         authorize(who, "define_tables", {"tables": [name], "purpose": "statistics"}, con=con)
         df = harmonised(con, measure, granularity)
         live = df[~df["superseded"]]
@@ -214,7 +215,8 @@ def partner_trend(ws: Workspace, measure: Literal["stock", "flows"] = "stock", *
 
 
 def arrivals_trend(ws: Workspace, *, level: str = "adm1", since: int = 2015, population: list | None = None,
-                   protection: ProtectionSpec = PERSON_PROTECTION, purpose: str = "statistics") -> TrendResult:
+                   protection: ProtectionSpec = PERSON_PROTECTION, purpose: str = "statistics",
+                   actor: Actor | None = None) -> TrendResult:
     """Arrivals by year of arrival from person records (the present population's arrival history) in the
     countries whose boundaries are imported; cell-key perturbed by default, so the same people give the same
     figure as in every other table."""
@@ -232,7 +234,7 @@ def arrivals_trend(ws: Workspace, *, level: str = "adm1", since: int = 2015, pop
                        "dimensions": [{"field": "arrival_year"}, {"field": "area", "level": level},
                                       {"field": "nationality"}],
                        "protection": protection.model_dump()}, source=name)
-    (table,) = protected_tables(ws, [spec], purpose=purpose)
+    (table,) = protected_tables(ws, [spec], purpose=purpose, actor=actor)
     trend = _trend(table, "arrivals", "year", level, [], [])
     trend.notes.append("Arrivals of people registered now: those who left again are not counted, so earlier "
                        "years are understated.")

@@ -56,7 +56,7 @@ def run_communities(ws: Workspace, settings: Settings, *, out: Path, scratch: Pa
         written[f"trend.{measure}"].write_text(t.model_dump_json(indent=2), encoding="utf-8")
     say("communities: the consulate's registry of citizens abroad and its diaspora skills")
     consulate = build_consulate(settings.home / "consulate", scratch=scratch, seed=seed,
-                                master_key=settings.master_key.get_secret_value() if settings.master_key else None)
+                                master_key=settings.master_key)
     view = diaspora_view(Workspace.open(Settings(home=consulate.home, master_key=settings.master_key)),
                          consulate.origin, skill="medical")
     written["diaspora.md"] = out / f"diaspora_{consulate.origin}.md"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import SecretStr
 
 from atlas.settings import Settings
 from atlas.store.workspace import Workspace
@@ -49,7 +50,7 @@ def registry_file(out: Path, *, origin: str, rows: int, seed: int, host: str, di
     return out
 
 
-def build_consulate(home: Path, *, master_key: str | None, scratch: Path, rows: int = 4000, seed: int = 1,
+def build_consulate(home: Path, *, master_key: SecretStr | None, scratch: Path, rows: int = 4000, seed: int = 1,
                     origin: str = ORIGIN) -> Consulate:
     """Create (once) the consulate workspace, import the host boundaries, generate and ingest the registry."""
     from atlas.demo.country import demo_areas, write_cod_ab_style
@@ -61,7 +62,8 @@ def build_consulate(home: Path, *, master_key: str | None, scratch: Path, rows: 
         Workspace.init(settings)
     ws = Workspace.open(settings)
     with ws.connect() as con:
-        if con.execute("SELECT count(*) FROM batches").fetchone()[0]:
+        done = con.execute("SELECT count(*) FROM batches").fetchone()
+        if done and done[0]:
             return Consulate(home, origin, 0, 0)
         for level in (1, 2):
             import_boundaries(con, write_cod_ab_style(scratch / f"consulate_adm{level}.geojson", level),

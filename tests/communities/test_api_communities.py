@@ -1,0 +1,59 @@
+"""The community routes under /api/v1: same models as the CLI, refused without the right permission."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from atlantis_store import build_atlantis
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    from atlas.privacy.access import Actor
+    from atlas.privacy.users import actor_for, add_user, create_api_key
+    from atlas.web.app import API_PREFIX, create_app
+    from atlas.web.api.communities import router
+    from atlas.web.config import ServerSettings
+
+    root = tmp_path_factory.mktemp("api_communities")
+    ws = build_atlantis(root / "ws", root / "scratch", rows=2500)
+    with ws.connect() as con:
+        add_user(con, Actor("ana", frozenset({"steward"}), None, bootstrap=True), "ana", role="steward",
+                 organisation="INS", password=PASSWORD)
+        ana = actor_for(con, "ana")
+        add_user(con, ana, "pat", role="partner", organisation="NGO", password=PASSWORD)
+        tokens = {n: create_api_key(con, ana, n, days=1).token for n in ("ana", "pat")}
+    app = create_app(ServerSettings(home=ws.home))  # type: ignore[call-arg]
+    if not any(getattr(r, "path", "").startswith(f"{API_PREFIX}/profiles") for r in app.routes):
+        app.include_router(router, prefix=API_PREFIX)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c, {n: f"Bearer {t}" for n, t in tokens.items()}
+
+
+def test_profile_route_returns_the_profile_model(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    r = c.get("/api/v1/profiles/XAT01", params={"method": "cell_key"}, headers={"Authorization": auth["ana"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["area"]["codes"] == ["XAT01"] and body["size"] and "suppressed" in body
+    assert r.headers["content-type"].startswith("application/json")
+
+
+def test_routes_need_permission_and_valid_input(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    assert c.get("/api/v1/profiles/XAT01").status_code == 401
+    assert c.get("/api/v1/profiles/XAT01", headers={"Authorization": auth["pat"]}).status_code == 403
+    assert c.get("/api/v1/profiles/XAT9999", headers={"Authorization": auth["ana"]}).status_code == 404
+    assert c.get("/api/v1/profiles/XAT01", params={"nationality": "1"},
+                 headers={"Authorization": auth["ana"]}).status_code == 422
+
+
+def test_trend_route(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    r = c.get("/api/v1/trends/stock", params={"granularity": "year"}, headers={"Authorization": auth["ana"]})
+    assert r.status_code == 200, r.text
+    assert {p["period"] for p in r.json()["points"]} >= {"2024", "2025", "2026"}
