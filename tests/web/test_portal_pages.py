@@ -169,6 +169,9 @@ def test_partner_cannot_see_another_partners_release(portal: TestClient) -> None
     assert portal.get("/releases/aid-agency-2026/1/aid-agency").status_code == 200
     assert portal.get("/steward").status_code == 403
     assert portal.get("/steward/audit").status_code == 403
+    assert portal.get("/partner/agreements/other-ngo-2026").status_code == 403
+    own = portal.get("/partner/agreements/aid-agency-2026")
+    assert own.status_code == 200 and "Hurricane warning" in own.text and "at most 2,000 cells" in own.text
 
 
 def test_login_cookie_flags_and_failure(portal: TestClient) -> None:
@@ -336,7 +339,8 @@ class _Audit(HTMLParser):
 
 @pytest.mark.parametrize(("user", "paths"), [
     (None, ["/", "/catalogue", PUBLIC_RELEASE, "/login"]),
-    ("paula", ["/partner", "/partner/requests/new", "/releases/aid-agency-2026/1/aid-agency"]),
+    ("paula", ["/partner", "/partner/requests/new", "/partner/agreements/aid-agency-2026",
+               "/releases/aid-agency-2026/1/aid-agency"]),
     ("stella", ["/steward", "/steward/ingest", "/steward/quarantine", "/steward/requests", "/steward/agreements",
                 "/steward/audit"])])
 def test_every_field_is_labelled_and_every_table_captioned(portal: TestClient, user: str | None,

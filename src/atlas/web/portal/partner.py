@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from atlas.errors import NotFound, PolicyRefused, RejectedInput
 from atlas.sharing.agreement import GEO_RANK, Agreement
 from atlas.sharing.requests import list_requests, submit_request
-from atlas.sharing.serving import visible_agreements
+from atlas.sharing.serving import agreement_for, visible_agreements
 from atlas.tables.spec import parse_spec
 from atlas.web.auth import Principal, served_workspace
 from atlas.web.portal import catalogue as cat
@@ -39,6 +39,16 @@ def home(request: Request, who: Visitor) -> Response:
     requests = list_requests(ws, actor)
     return page(request, "partner.html", who, title=translator(request)("partner_title"), agreements=agreements,
                 releases=releases, requests=requests, now=datetime.now(UTC))
+
+
+@router.get("/agreements/{name}")
+@html_errors
+def agreement(request: Request, who: Visitor, name: str) -> Response:
+    """One agreement clause by clause, as the software enforces it (refusals are audited)."""
+    actor = need(request, who, "read_releases")
+    with served_workspace(request).connect() as con:
+        found = agreement_for(con, actor, name)
+    return page(request, "agreement.html", who, title=found.title or found.name, a=found, now=datetime.now(UTC))
 
 
 def _form_context(request: Request, who: Principal) -> dict[str, Any]:
