@@ -91,6 +91,13 @@ def _iso639_3(code: str) -> str:
     return language(code).code
 
 
+def _country_name(code: str) -> str:
+    try:
+        return country(code).name
+    except NotFound:
+        return code
+
+
 @dataclass(frozen=True)
 class CodeBook:
     """The codes entries may use: active P-codes, ISO 3166 (plus the boundaries' own country), ISO 639."""
@@ -248,8 +255,8 @@ def protect_coverage(con: duckdb.DuckDBPyConnection, finest: pd.DataFrame, level
     leaf = cells[(cells["area"] != TOTAL) & (cells["nationality"] != TOTAL) & cells["value"].notna()
                  & (cells["value"] > 0)]
     labels = area.labels
-    statements = [f"{int(r.value)} {what} cover {r.nationality} nationals in {labels.get(r.area, r.area)} ({r.area})"
-                  for r in leaf.itertuples()]
+    statements = [f"{int(r.value)} {what} cover nationals of {_country_name(str(r.nationality))} ({r.nationality}) "
+                  f"in {labels.get(r.area, r.area)} ({r.area})" for r in leaf.itertuples()]
     return Coverage(table, statements)
 
 
