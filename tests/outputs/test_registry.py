@@ -36,3 +36,11 @@ def test_register_extension(table: ProtectedTable, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         register(Tsv())
     assert render(table, "tsv-test", tmp_path).suffix == ".tsv"
+
+
+def test_every_visual_format_is_registered_and_documented() -> None:
+    from atlas.outputs.visual import FORMATS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "outputs.md").read_text(encoding="utf-8")
+    assert set(FORMATS) <= set(formats())
+    assert [f for f in FORMATS if f"`{f}`" not in doc] == []

@@ -123,7 +123,7 @@ def _maps(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions,
 
 def _routes(table: ProtectedTable, o: BriefOptions, key: str, areas: Areas | None) -> list[str]:
     """Flow map (when the route's places are known) and Sankey diagram of a route table."""
-    from atlas.outputs.flows import FlowOptions, figure_svg, flow_map, placed_flows
+    from atlas.outputs.flows import FlowOptions, figure_svg, flow_map, placed_flows, route_legs, segments
     from atlas.outputs.sankey import sankey
     from atlas.outputs.visual import route_places
 
@@ -132,7 +132,8 @@ def _routes(table: ProtectedTable, o: BriefOptions, key: str, areas: Areas | Non
     places = route_places(table, areas)
     if placed_flows(table, places):
         out.append(_figure(figure_svg(flow_map(table, places, fo), o.lang), ui(o.lang, "flows"), f"{key}-flow"))
-    out.append(_figure(figure_svg(sankey(table, fo), o.lang), ui(o.lang, "routes"), f"{key}-sankey"))
+    if not segments(table, route_legs(table)).flows.empty:
+        out.append(_figure(figure_svg(sankey(table, fo), o.lang), ui(o.lang, "routes"), f"{key}-sankey"))
     return out
 
 

@@ -62,7 +62,7 @@ def layout(flows: pd.DataFrame, n_cols: int, top: int) -> tuple[dict[tuple[int, 
                    for leg, s, d in zip(flows["leg"], flows["src"], flows["dst"], strict=True)]]
     totals = [sum(n.size for n in nodes.values() if n.col == c) for c in range(n_cols)]
     counts = [sum(1 for n in nodes.values() if n.col == c) for c in range(n_cols)]
-    scale = min((1 - GAP * max(k - 1, 0)) / t for t, k in zip(totals, counts, strict=True) if t > 0)
+    scale = min(((1 - GAP * max(k - 1, 0)) / t for t, k in zip(totals, counts, strict=True) if t > 0), default=1.0)
     for c in range(n_cols):
         y = 1.0
         for n in sorted((n for n in nodes.values() if n.col == c), key=lambda n: -n.size):
