@@ -179,6 +179,9 @@ def test_phone_layout_of_the_partner_area(browser: Any, server: Server) -> None:
     page.goto(f"{server.url}/partner/requests/new")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     shot(page, "request_form_phone")
+    page.goto(f"{server.url}/partner/agreements/aid-agency-2026?lang=fr")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    shot(page, "agreement_fr_phone")
     page.context.close()
 
 
