@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
 from atlas.settings import Settings
 from atlas.store.workspace import Workspace
 
-ROWS = 6000
+ROWS = 4000
+_SHARED: dict[int, Workspace] = {}
+
+
+def shared_atlantis(rows: int = ROWS) -> Workspace:
+    """One Atlantis per process for every test module that only reads it (built once, removed at exit)."""
+    if rows not in _SHARED:
+        root = Path(tempfile.mkdtemp(prefix="atlas-atlantis-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        _SHARED[rows] = build_atlantis(root / "ws", root / "scratch", rows=rows)
+    return _SHARED[rows]
 
 
 def build_atlantis(home: Path, scratch: Path, *, rows: int = ROWS, seed: int = 3) -> Workspace:

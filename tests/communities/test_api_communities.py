@@ -15,12 +15,12 @@ PASSWORD = "correct horse battery staple 42"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
     from atlas.privacy.access import Actor
     from atlas.privacy.users import actor_for, add_user, create_api_key
-    from atlas.web.app import API_PREFIX, create_app
     from atlas.web.api.communities import router
+    from atlas.web.app import API_PREFIX, create_app
     from atlas.web.config import ServerSettings
 
     root = tmp_path_factory.mktemp("api_communities")
-    ws = build_atlantis(root / "ws", root / "scratch", rows=2500)
+    ws = build_atlantis(root / "ws", root / "scratch", rows=2000)  # its own: users change who may do what
     with ws.connect() as con:
         add_user(con, Actor("ana", frozenset({"steward"}), None, bootstrap=True), "ana", role="steward",
                  organisation="INS", password=PASSWORD)

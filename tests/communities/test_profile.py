@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from atlantis_store import build_atlantis
+from atlantis_store import shared_atlantis
 from scipy.optimize import linprog
 
 from atlas.communities.profile import ProfileResult, build_profile
@@ -22,9 +22,8 @@ HIDDEN = (PRIMARY, SECONDARY)
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("atlantis")
-    return build_atlantis(root / "ws", root / "scratch")
+def ws():
+    return shared_atlantis()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from atlantis_store import build_atlantis
+from atlantis_store import shared_atlantis
 
 from atlas.communities import trends
 from atlas.demo.rounds import SOURCE, SOURCE_V2
@@ -16,9 +16,8 @@ from atlas.tables.spec import ProtectionSpec
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("atlantis_trends")
-    return build_atlantis(root / "ws", root / "scratch", rows=3000)
+def ws():
+    return shared_atlantis()
 
 
 @pytest.fixture(scope="module")
