@@ -138,13 +138,13 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
         if z is not None:
             bounds.see(z)
     h = None
-    for step in ("local", "sums", "local", "exact"):
+    for step in ("few", "sums", "local", "exact"):
         left = bounds.pending()
         if len(left) == 0:
             break
-        if step == "local" and n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100):
+        if step in ("few", "local") and n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100):
             local_cells(a, bounds, left, caps, deadline)
-        elif step != "local":
+        elif step in ("sums", "exact"):
             h = h or equality_lp(a, b, caps)
             if step == "sums":
                 sum_rounds(h, bounds)

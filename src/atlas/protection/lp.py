@@ -64,16 +64,25 @@ def equality_lp(a: sp.spmatrix, b: np.ndarray, upper: np.ndarray) -> highspy.Hig
     lp.a_matrix_.value_ = csc.data.astype(float)
     h = new_highs()
     h.setOptionValue("presolve", "off")
+    # a cost change keeps the basis primal feasible: primal simplex re-optimises from it (about 10x faster
+    # than HiGHS' default dual simplex here)
+    h.setOptionValue("simplex_strategy", 4)
     h.passModel(lp)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     return h
 
 
 def solve_costs(h: highspy.Highs, idx: np.ndarray, cost: np.ndarray, maximize: bool) -> tuple[float, np.ndarray] | None:
-    """Optimise sum(cost * x[idx]) over the model; (objective, x) or None when not solved to optimality."""
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
-    h.changeColsCost(len(idx), np.asarray(idx, dtype=np.int32), np.asarray(cost, dtype=float))
+    """Optimise sum(cost * x[idx]) over the model; (objective, x) or None when not solved to optimality.
+
+    The model is always maximised (a minimum is minus the maximum of minus the costs), so the basis of
+    the previous solve stays a valid warm start.
+    """
+    sign = 1.0 if maximize else -1.0
+    ids = np.asarray(idx, dtype=np.int32)
+    h.changeColsCost(len(ids), ids, sign * np.asarray(cost, dtype=float))
     h.run()
     ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    out = (h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)) if ok else None
-    h.changeColsCost(len(idx), np.asarray(idx, dtype=np.int32), np.zeros(len(idx)))
+    out = (sign * h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)) if ok else None
+    h.changeColsCost(len(ids), ids, np.zeros(len(ids)))
     return out

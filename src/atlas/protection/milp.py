@@ -19,10 +19,17 @@ from atlas.protection.lp import INF, new_highs
 
 
 def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allowed: np.ndarray) -> np.ndarray:
-    """Cells within `radius` relation hops of `start`, walking only through `allowed` cells."""
-    pattern = (relations != 0).astype(np.int8)
+    """Cells within `radius` relation hops of `start`, walking only through `allowed` cells, closed downward.
+
+    Every cell reached brings all its descendants along every hierarchy (the relations where it is the
+    parent, recursively): a margin can only move together with the cells below it, so a hop to a margin
+    is useless without them. With this closure, a d-dimensional box around a cell lies within d hops.
+    """
+    pattern = sp.csr_matrix((relations != 0).astype(np.int8))
+    parents = sp.csr_matrix((relations > 0).astype(np.int8))
     seen = np.zeros(relations.shape[1], dtype=bool)
     seen[start] = True
+    seen = _descend(pattern, parents, seen, seen.copy(), allowed)
     frontier = seen.copy()
     for _ in range(radius):
         rows = (pattern @ frontier.astype(np.int8)) > 0
@@ -31,7 +38,18 @@ def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allo
         if not frontier.any():
             break
         seen |= frontier
+        seen = _descend(pattern, parents, seen, frontier, allowed)
     return np.flatnonzero(seen)
+
+
+def _descend(pattern: sp.csr_matrix, parents: sp.csr_matrix, seen: np.ndarray, new: np.ndarray,
+             allowed: np.ndarray) -> np.ndarray:
+    while new.any():
+        rows = (parents @ new.astype(np.int8)) > 0
+        kids = ((pattern.T @ rows.astype(np.int8)) > 0) & ~seen & allowed
+        seen = seen | kids
+        new = kids
+    return seen
 
 
 def solve_pattern(relations: sp.csr_matrix, value: np.ndarray, cells: np.ndarray, targets: np.ndarray,

@@ -103,7 +103,7 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
             continue
         if time.perf_counter() > deadline:
             exhausted = True
-        elif _repair_cell(local, i, supp, allowed, costs, max(0.2, min(milp_seconds, deadline - time.perf_counter()))):
+        elif _repair_cell(local, i, supp, allowed, costs, milp_seconds, deadline):
             continue
         fallback += int(_fallback(local, i, supp, allowed))
     res.protected = ProtectionInterval.holds(res.lower, res.upper, space.value, req) | ~st.primary
@@ -114,12 +114,13 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
-                 seconds: float) -> bool:
+                 milp_seconds: float, deadline: float) -> bool:
     space = local.st.space
     for radius in REPAIR_RADII:
         cells = local.neighbours(i, radius, allowed)
         if len(cells) > MAX_LOCAL or not _possible(local, i, cells, supp, allowed):
             continue
+        seconds = max(0.2, min(milp_seconds * max(1.0, len(cells) / 1000), deadline - time.perf_counter()))
         reach = 4.0 * max(float(r[i]) for r in local.req) + 1.0
         for relax, cap in ((False, reach), (False, None), (True, None)):
             found = solve_pattern(space.relations, space.value, cells, np.array([i]), local.req, costs, supp,

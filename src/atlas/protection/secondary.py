@@ -1,10 +1,10 @@
-"""Secondary suppression of linked cubes: fast, optimal or sequential MILP, always closed by the interval audit.
+"""Secondary suppression of linked cubes: fast or optimal MILP, always closed by the interval audit.
 
 `protect_secondary` merges tied cells of the cubes (and of earlier releases) into one system, suppresses
 further cells until no primary cell can be recovered within its protection interval, and returns the
 flags together with the audit that proves it. Flow: a pattern (fast relation rounds, or the optimal MILP
-where it fits, or nothing beyond the primaries for the sequential MILP) -> audit -> repair of every cell
-the audit did not prove (`atlas.protection.repair`), all within `time_limit`.
+where it fits) -> audit -> repair of every cell the audit did not prove (`atlas.protection.repair`), all
+within `time_limit`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from atlas.protection.singletons import mend_singletons
 from atlas.protection.status import CellStatus, base_status
 
 AUTO_MILP_LIMIT = 40_000
-OPTIMAL_MILP_LIMIT = 400_000
+OPTIMAL_MILP_LIMIT = 60_000
 
 __all__ = ["ProtectionInterval", "SuppressionResult", "audit_intervals", "protect_secondary"]
 
@@ -71,10 +71,10 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
     """Suppress more cells of the linked `cubes` until the audit proves every primary cell protected.
 
     `fast`: relation rounds, then repair. `optimal`: one MILP over all primary cells when its model fits
-    (at most `OPTIMAL_MILP_LIMIT` variables; best pattern found within half the time), else the sequential
-    MILP (each primary cell in turn on its neighbourhood, earlier choices kept). `auto`: the optimal MILP
-    when it is small (`AUTO_MILP_LIMIT`), else fast. The audit and repair share `time_limit`; past it,
-    cells still failing get the over-protecting fallback of `atlas.protection.repair`.
+    (at most `OPTIMAL_MILP_LIMIT` variables; best pattern found within half the time), else fast (the
+    result's `method` says which ran). `auto`: the optimal MILP when it is small (`AUTO_MILP_LIMIT`),
+    else fast. Audit and repair share `time_limit`; past it, cells still failing get the over-protecting
+    fallback of `atlas.protection.repair`.
     """
     start = time.perf_counter()
     st = base_status(cubes, primary, published_before)
@@ -95,9 +95,9 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
         if found is not None:
             supp[found] = True
         else:
-            used = "fast" if method == "auto" else "sequential"
+            used = "fast"
     elif used == "optimal":
-        used = "sequential"
+        used = "fast"
     if used == "fast":
         rise = np.where(need, np.maximum(req[1], req[2] - np.maximum(space.value, 0.0)), 0.0)
         supp = mend_singletons(space.relations, supp, costs, ~st.forced & candidates, space.value, rise)
