@@ -72,6 +72,8 @@ def test_coverage_counts_each_network_once_per_area_and_hides_small_counts(direc
         assert fine[("HT0111", "VEN")] == 12 and fine[("HT0112", "VEN")] == 12
         cov = network_coverage(con, level="adm1")
         assert any(s.startswith("12 networks cover nationals of Venezuela (VEN) in") for s in cov.statements)
+        communes = network_coverage(con, level="adm2").statements
+        assert communes and all(s.endswith(("(HT0111)", "(HT0112)", "(HT0121)", "(HT0921)")) for s in communes)
         add_networks(con, actor_for(con, "lia"), [network(50, ["HT0111"], ["HTI"])])  # a lone network
         cov = network_coverage(con, level="adm1")
         cells = cov.table.cells.set_index(["area", "nationality"])

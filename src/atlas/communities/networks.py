@@ -252,7 +252,8 @@ def protect_coverage(con: duckdb.DuckDBPyConnection, finest: pd.DataFrame, level
     table = protect(cube, coverage_policy(min_count), names=name,
                     title=f"{what.capitalize()} by area and nationality (totals count coverage links)")
     cells = table.cells
-    leaf = cells[(cells["area"] != TOTAL) & (cells["nationality"] != TOTAL) & cells["value"].notna()
+    areas = [a for a in table.dimension("area").leaves() if not a.endswith(h.NOT_STATED)]
+    leaf = cells[cells["area"].isin(areas) & (cells["nationality"] != TOTAL) & cells["value"].notna()
                  & (cells["value"] > 0)]
     labels = area.labels
     statements = [f"{int(r.value)} {what} cover nationals of {_country_name(str(r.nationality))} ({r.nationality}) "
