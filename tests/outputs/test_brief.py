@@ -126,7 +126,7 @@ def test_routes_and_trends_get_their_figures() -> None:
 def test_arabic_maps_are_shaped_outlines(pack_inputs) -> None:
     tables, geoms = pack_inputs
     pack = build_brief(tables[:1], geoms, BriefOptions(lang="ar"))
-    drawn = re.sub(r"<!--.*?-->", "", pack.figures[0], flags=re.S)
+    drawn = re.sub(r"<!--.*?-->", "", pack.figures[0], flags=re.DOTALL)
     assert "<text" not in drawn and re.search(r"[\u0600-\u06ff]", pack.figures[0])
 
 

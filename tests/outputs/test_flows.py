@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_sankey_layout_and_figure(routes, tmp_path: Path) -> None:
     assert len(bands) == len(seg.flows) and scale > 0
     for c in range(3):
         col = sorted((n for n in nodes.values() if n.col == c), key=lambda n: n.y)
-        assert all(a.y + a.h <= b.y + 1e-9 for a, b in zip(col, col[1:], strict=False))  # no overlap
+        assert all(a.y + a.h <= b.y + 1e-9 for a, b in itertools.pairwise(col))  # no overlap
         assert max(n.y + n.h for n in col) <= 1 + 1e-9
     svg = write_sankey(routes, tmp_path / "s.svg", FlowOptions(source="Test")).read_text(encoding="utf-8")
     assert len(re.findall(r'<g id="band-\d+"', svg)) == len(bands)

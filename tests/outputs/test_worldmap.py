@@ -48,5 +48,5 @@ def test_world_map_arabic_png(desa, tmp_path: Path) -> None:
     out = write_world_map(desa, tmp_path / "world.png", MapOptions(lang="ar", scheme="quantiles", size=(11, 5.6)))
     assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 60_000
     svg = write_world_map(desa, tmp_path / "world.svg", MapOptions(lang="ar")).read_text(encoding="utf-8")
-    drawn = re.sub(r"<!--.*?-->", "", svg, flags=re.S)  # Matplotlib keeps each string as a comment
+    drawn = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)  # Matplotlib keeps each string as a comment
     assert "المئينات" in svg and not re.search(r"[\u0600-\u06ff]", drawn)  # outlines, shaped here

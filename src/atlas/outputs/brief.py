@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 from babel.dates import format_date
@@ -141,7 +142,7 @@ def _trend(table: ProtectedTable, o: BriefOptions, key: str) -> list[str]:
     from atlas.outputs.timeseries import time_series
 
     series = next((d for d in ("sex", "origin_country") if d in table.dim_names), None)
-    kind = "arrivals" if any(w in table.name for w in ("arrival", "flow", "entr")) else "stock"
+    kind: Literal["stock", "arrivals"] = "arrivals" if any(w in table.name for w in ("arrival", "flow", "entr")) else "stock"
     chart = time_series(table, series=series, kind=kind, lang=figure_lang(o.lang))
     return [_figure(charts.to_svg(chart), _caption(table, o.lang, ui(o.lang, "time_series")), f"{key}-ts")]
 
@@ -203,7 +204,7 @@ def _section(table: ProtectedTable, geometries: Geometries | None, o: BriefOptio
     key = f"t{i}"
     figs = _maps(table, geometries, o, key) + _charts(table, o, key, areas)
     parts = [
-        f'<section class="table-section" id="{key}"><h2>{html.escape(table.title or table.name)}</h2>',
+        f'<section class="table-section" id="{key}"><h2 dir="auto">{html.escape(table.title or table.name)}</h2>',
         narrative(table, o.lang, period=o.period).html(),
         *_interactive_link(table, geometries, o),
         *figs,

@@ -8,6 +8,7 @@ out and counted in a note; they are never drawn as zero or thin lines.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,7 +78,7 @@ def segments(table: ProtectedTable, legs: Sequence[str], fixed: Mapping[str, str
     cells = table.cells
     fixed = dict(fixed or {})
     parts, hidden = [], 0
-    for i, (a, b) in enumerate(zip(legs, legs[1:], strict=False)):
+    for i, (a, b) in enumerate(itertools.pairwise(legs)):
         mask = np.ones(len(cells), dtype=bool)
         for d in table.dimensions:
             if d.name not in (a, b):
@@ -205,7 +206,7 @@ def _place_labels(ax: plt.Axes, used: pd.DataFrame, names: dict[str, str], span:
 def _legend(ax: plt.Axes, legs: list[str], top: float, lang: str) -> None:
     handles = [Line2D([], [], color=LEG_COLOURS[i % len(LEG_COLOURS)], linewidth=3,
                       label=display(f"{ui(lang, _leg_word(a))} {'←' if is_rtl(lang) else '→'} {ui(lang, _leg_word(b))}"))
-               for i, (a, b) in enumerate(zip(legs, legs[1:], strict=False))]
+               for i, (a, b) in enumerate(itertools.pairwise(legs))]
     for share in (1.0, 0.5, 0.1):
         handles.append(Line2D([], [], color="#555555", linewidth=_width(share), label=_fmt(top * share, lang)))
     legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8,

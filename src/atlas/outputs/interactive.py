@@ -180,7 +180,7 @@ def vega_spec(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOption
                                                   "height": {"signal": "height"}, "fill": {"value": "#f4f8fb"}}}},
             _layer("area-shapes", "areas", {"fill": fill, "stroke": {"value": "#ffffff"}},
                    (ui(o.lang, "area"), ui(o.lang, "value"))),
-            _layer("hatching", "hatch", {"stroke": {"value": SUPPRESSED_EDGE}, "fill": {"value": None}}, tooltip=False),
+            _layer("hatching", "hatch", {"stroke": {"value": SUPPRESSED_EDGE}, "fill": {"value": None}}),
         ],
     }
 
@@ -192,6 +192,7 @@ def interactive_html(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: Ma
     page = vlc.vega_to_html(spec, bundle=True, renderer="svg")
     title = html.escape(spec["description"])
     direction = "rtl" if o.lang in RTL else "ltr"
+    noscript = f"<noscript>{html.escape(ui(o.lang, 'interactive'))}</noscript>"
     edits = [
         (r"<html>", f'<html lang="{o.lang}" dir="{direction}">'),
         (r"<title>Chart</title>", f"<title>{title}</title>"),
@@ -199,11 +200,10 @@ def interactive_html(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: Ma
         (r"const opts = \{[^}\n]*\}", 'const opts = {"renderer":"svg","actions":false,"mode":"vega"}'),
         (r"</style>", "  #vega-chart{direction:ltr} #vega-chart text{unicode-bidi:plaintext}\n    </style>"),
         (r'<div id="vega-chart"></div>',
-         f'<div id="vega-chart" role="img" aria-label="{title}"></div><noscript>{html.escape(ui(o.lang, "interactive"))}'
-         "</noscript>"),
+         f'<div id="vega-chart" role="img" aria-label="{title}"></div>{noscript}'),
     ]
     for pattern, new in edits:
-        page, n = re.subn(pattern, lambda _m, new=new: new, page, count=1)
+        page, n = re.subn(pattern, new.replace("\\", "\\\\"), page, count=1)
         if n != 1:
             raise RejectedInput("the bundled Vega page changed shape", issues=[Issue("interactive-map", pattern)])
     return page

@@ -130,7 +130,7 @@ def choropleth(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOptio
             rest.plot(ax=ax, color=NO_DATA, edgecolor="white", linewidth=0.3, gid="no-data-areas")
             handles.append(Patch(facecolor=NO_DATA, edgecolor="white", label=ui(o.lang, "no_data")))
         for h in handles:
-            h.set_label(display(h.get_label()))
+            h.set_label(display(str(h.get_label())))
         title = ax.set_title(display(o.title or table.title or table.name), fontsize=13, loc="left")
         title.set_gid("map-title")
         legend_title = ui(o.lang, "classes", scheme=ui(o.lang, o.scheme), k=_n_classes(handles))

@@ -42,8 +42,9 @@ def _builtins() -> None:
     from atlas.outputs.structure import StructureRenderer
     from atlas.outputs.xlsxfile import XlsxRenderer
 
-    for r in (CsvRenderer(), JsonRenderer(), XlsxRenderer(), StructureRenderer(), HxlRenderer(), SdmxCsvRenderer(),
-              DataPackageRenderer(), GeoJsonRenderer(), *_visual()):
+    builtin: list[Renderer] = [CsvRenderer(), JsonRenderer(), XlsxRenderer(), StructureRenderer(), HxlRenderer(),
+                               SdmxCsvRenderer(), DataPackageRenderer(), GeoJsonRenderer(), *_visual()]
+    for r in builtin:
         _RENDERERS.setdefault(r.name, r)
 
 
@@ -52,7 +53,6 @@ def _visual() -> list[Renderer]:
     from atlas.outputs.brief import NarrativeRenderer
     from atlas.outputs.charts import ChartRenderer
     from atlas.outputs.maps import MapRenderer
-
     from atlas.outputs.visual import VisualRenderer
 
     newer = ("map-html", "flowmap-svg", "flowmap-png", "sankey-svg", "sankey-png", "timeseries-svg", "timeseries-png",

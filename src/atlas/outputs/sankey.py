@@ -20,7 +20,16 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
-from atlas.outputs.flows import FlowOptions, _leg_word, _notes, hidden_notes, label_of, route_legs, save_figure, segments
+from atlas.outputs.flows import (
+    FlowOptions,
+    _leg_word,
+    _notes,
+    hidden_notes,
+    label_of,
+    route_legs,
+    save_figure,
+    segments,
+)
 from atlas.outputs.maps import _fmt, slice_at
 from atlas.outputs.narrative.phrases import ui
 from atlas.outputs.shaping import display, rc_for
@@ -55,8 +64,8 @@ def layout(flows: pd.DataFrame, n_cols: int, top: int) -> tuple[dict[tuple[int, 
     nodes = {k: Node(k[1], k[0], v) for k, v in size.items()}
     keep = set()
     for c in range(n_cols):
-        col = sorted((n for n in nodes.values() if n.col == c), key=lambda n: -n.size)[:top]
-        keep |= {(n.col, n.code) for n in col}
+        kept = sorted((n for n in nodes.values() if n.col == c), key=lambda n: -n.size)[:top]
+        keep |= {(n.col, n.code) for n in kept}
     nodes = {k: n for k, n in nodes.items() if k in keep}
     bands = flows[[((leg, s) in keep and (leg + 1, d) in keep)
                    for leg, s, d in zip(flows["leg"], flows["src"], flows["dst"], strict=True)]]

@@ -48,6 +48,6 @@ def is_rtl(lang: str) -> bool:
     return lang in RTL
 
 
-def rc_for(lang: str) -> dict[str, Any]:
+def rc_for(lang: str) -> Any:
     """Matplotlib settings: text kept as <text> for left-to-right languages, as outlines for right-to-left ones."""
     return {"svg.fonttype": "path" if is_rtl(lang) else "none", "svg.hashsalt": "atlas", "font.family": FONT}

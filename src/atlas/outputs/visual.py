@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import geopandas as gpd
 import pandas as pd
@@ -167,7 +168,8 @@ def write_visual(con: object, table: ProtectedTable, fmt: str, folder: Path, lan
 class VisualRenderer:
     """Registered visual format for the CLI and API: boundaries from the active workspace."""
 
-    media_types = {"svg": "image/svg+xml", "png": "image/png", "html": "text/html", "pdf": "application/pdf"}
+    media_types: ClassVar[dict[str, str]] = {"svg": "image/svg+xml", "png": "image/png", "html": "text/html",
+                                             "pdf": "application/pdf"}
 
     def __init__(self, fmt: str, lang: str = "en") -> None:
         self.name = fmt
