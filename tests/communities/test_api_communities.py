@@ -30,6 +30,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     app = create_app(ServerSettings(home=ws.home))  # type: ignore[call-arg]
     if not any(getattr(r, "path", "").startswith(f"{API_PREFIX}/profiles") for r in app.routes):
         app.include_router(router, prefix=API_PREFIX)
+    if not any(getattr(r, "path", "") == "/communities/profile" for r in app.routes):
+        from atlas.web.portal.communities import router as portal
+
+        app.include_router(portal)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c, {n: f"Bearer {t}" for n, t in tokens.items()}
 
@@ -57,3 +61,12 @@ def test_trend_route(client: tuple[TestClient, dict[str, str]]) -> None:
     r = c.get("/api/v1/trends/stock", params={"granularity": "year"}, headers={"Authorization": auth["ana"]})
     assert r.status_code == 200, r.text
     assert {p["period"] for p in r.json()["points"]} >= {"2024", "2025", "2026"}
+
+
+def test_portal_page_shows_the_profile_without_script(client: tuple[TestClient, dict[str, str]]) -> None:
+    c, auth = client
+    r = c.get("/communities/profile", params={"area": "XAT01"}, headers={"Authorization": auth["ana"]})
+    assert r.status_code == 200, r.text[:500]
+    assert "What was suppressed" in r.text and "<svg" in r.text and "<script>" not in r.text
+    assert c.get("/communities/profile", params={"area": "XAT01"},
+                 headers={"Authorization": auth["pat"]}).status_code == 403

@@ -127,15 +127,26 @@ def diaspora_md(v: DiasporaView) -> str:
 
 def md_to_html(md: str, title: str, extra: str = "", lang: str = "en") -> str:
     """A self-contained page (no script, no external URL) from the Markdown this module writes."""
+    style = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}table{border-collapse:collapse;"
+             "margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}td:first-child,"
+             "th:first-child{text-align:left}")
+    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width"><title>{html.escape(title)}</title><style>{style}</style></head><body>'
+            + md_to_fragment(md) + extra + "</body></html>")
+
+
+def md_to_fragment(md: str) -> str:
+    """HTML elements (every text escaped) for the Markdown this module writes; the portal embeds them."""
     body: list[str] = []
     table: list[list[str]] = []
 
     def flush() -> None:
         if table:
             head, *rest = table
-            body.append("<table><thead><tr>" + "".join(f"<th>{c}</th>" for c in head) + "</tr></thead><tbody>"
+            body.append('<div class="table-wrap"><table class="data"><thead><tr>'
+                        + "".join(f"<th>{c}</th>" for c in head) + "</tr></thead><tbody>"
                         + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rest)
-                        + "</tbody></table>")
+                        + "</tbody></table></div>")
             table.clear()
 
     inline: Callable[[str], str] = lambda t: _bold(html.escape(t))
@@ -153,12 +164,7 @@ def md_to_html(md: str, title: str, extra: str = "", lang: str = "en") -> str:
         elif line.strip():
             body.append(f"<p>{inline(line)}</p>")
     flush()
-    style = ("body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}table{border-collapse:collapse;"
-             "margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}td:first-child,"
-             "th:first-child{text-align:left}")
-    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width"><title>{html.escape(title)}</title><style>{style}</style></head><body>'
-            + "\n".join(body) + extra + "</body></html>")
+    return "\n".join(body)
 
 
 def _bold(text: str) -> str:
@@ -169,13 +175,18 @@ def _bold(text: str) -> str:
 def profile_html(result: ProfileResult, *, lang: str = "en", charts: bool = True) -> str:
     """HTML page of a profile, with the narrative and, when asked, the population pyramid as inline SVG."""
     text = profile_narrative(result, lang)
-    extra = ""
-    if charts and "sex_age" in result.tables:
-        from atlas.outputs.charts import pyramid, to_svg
-
-        extra = '<figure class="pyramid">' + to_svg(pyramid(result.tables["sex_age"], lang=lang,
-                                                            title=f"{result.profile.area.label}: sex and age")) + "</figure>"
+    extra = pyramid_figure(result, lang) if charts else ""
     return md_to_html(profile_md(result, text), f"Community profile: {result.profile.area.label}", extra, lang)
+
+
+def pyramid_figure(result: ProfileResult, lang: str = "en") -> str:
+    """The sex-and-age pyramid as an inline SVG figure (suppressed bars are marked gaps)."""
+    if "sex_age" not in result.tables:
+        return ""
+    from atlas.outputs.charts import pyramid, to_svg
+
+    chart = pyramid(result.tables["sex_age"], lang=lang, title=f"{result.profile.area.label}: sex and age")
+    return '<figure class="pyramid">' + to_svg(chart) + "</figure>"
 
 
 def profile_narrative(result: ProfileResult, lang: str = "en") -> str:
