@@ -244,3 +244,14 @@ def test_a_focal_point_is_a_data_subject_found_exported_and_erased(directory) ->
         sheet = contact_sheet(con, directory.keys, who(con, "rescuer"), purpose="emergency_response",
                               agreement="crisis-contacts")
         assert "FP1" not in {c["focal_id"] for c in sheet.contacts}
+        with pytest.raises(PolicyRefused, match="erased"):
+            add_focal_points(con, directory.keys, who(con, "lia"), [FocalPointIn(focal_id="FP1", full_name="Again")])
+
+
+def test_an_update_replaces_every_contact_detail(directory) -> None:
+    with directory.connect() as con:
+        lia = who(con, "lia")
+        add_focal_points(con, directory.keys, lia, [FocalPointIn(focal_id="FP3", network_id="N2", full_name="New Name",
+                                                                 areas=["HT0921"])])
+        got = contact(con, directory.keys, lia, "FP3", purpose="community_engagement")
+        assert got["full_name"] == "New Name" and "phone" not in got   # the old phone is gone, not left behind

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from atlas.communities.networks import AreaLevel, CodeBook, Coverage, area_sql, protect_coverage
 from atlas.communities.responders import agreement_in_force, refuse
-from atlas.errors import AtlasError, NotFound, RejectedInput
+from atlas.errors import AtlasError, NotFound, PolicyRefused, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
 from atlas.privacy.consent import check_channel, withdraw
@@ -102,7 +102,14 @@ def add_focal_points(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, i
         rows.append({"focal_id": item.focal_id, "pseudonym": ps, "network_id": item.network_id, "role": item.role,
                      "areas": areas, "languages": langs, "verified_at": item.verified_at})
         sealed.append({"pseudonym": ps, **{f: getattr(item, f) for f in CONTACT_FIELDS}})
+    pseudonyms = [r["pseudonym"] for r in rows]
+    erased = con.execute("SELECT DISTINCT pseudonym FROM erasures WHERE pseudonym IN (SELECT unnest(?))",
+                         [pseudonyms]).fetchall()
+    if erased:
+        raise PolicyRefused(f"{len(erased)} focal point(s) were erased at their request and cannot come back under "
+                            "the same id", clause="erasure")
     con.execute("DELETE FROM focal_points WHERE focal_id IN (SELECT unnest(?))", [[r["focal_id"] for r in rows]])
+    con.execute("DELETE FROM vault WHERE pseudonym IN (SELECT unnest(?))", [pseudonyms])  # an update replaces all
     frame = pa.Table.from_pylist(rows, schema=pa.schema([
         ("focal_id", pa.string()), ("pseudonym", pa.string()), ("network_id", pa.string()), ("role", pa.string()),
         ("areas", pa.list_(pa.string())), ("languages", pa.list_(pa.string())), ("verified_at", pa.date32())]))
