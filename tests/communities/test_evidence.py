@@ -61,6 +61,16 @@ def test_identifying_text_is_flagged_sealed_and_redacted(library) -> None:
         assert b"Pellwick" not in data and b"P12345678" not in data, path
 
 
+def test_a_replaced_item_leaves_no_sealed_text_behind(library) -> None:
+    with library.connect() as con:
+        lia = actor_for(con, "lia")
+        add_evidence(con, library.keys, lia, [EvidenceIn(evidence_id="EV2", title="Passports kept by employers",
+                                                         text="Employers in the port keep workers' passports.",
+                                                         themes=["documentation"], method="key_informant")])
+        assert con.execute("SELECT count(*) FROM vault").fetchone()[0] == 0
+        assert con.execute("SELECT review_status FROM evidence WHERE evidence_id = 'EV2'").fetchone()[0] == "clean"
+
+
 def test_unreviewed_text_cannot_be_shared_and_the_refusal_is_logged(library) -> None:
     with library.connect() as con:
         steward = actor_for(con, "ana")

@@ -148,6 +148,7 @@ def add_evidence(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, items
         status = "pending_review" if flagged else "clean"
         digest = hashlib.sha256(item.text.encode()).hexdigest()
         con.execute("DELETE FROM evidence WHERE evidence_id = ?", [item.evidence_id])
+        con.execute("DELETE FROM vault WHERE pseudonym = ?", [evidence_pseudonym(keys, item.evidence_id)])
         con.execute("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
                     [item.evidence_id, redact(item.title, hits_title), redact(item.text, hits_text), places, nats,
                      list(item.themes), item.period_start, item.period_end, item.method, item.sensitivity,
