@@ -27,7 +27,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSON
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
 
 from atlas.store.fields import AGGREGATE_FIELDS, PERSON_FIELDS, Field
@@ -52,7 +52,9 @@ def _c(name: str, type_: TypeEngine, *, nullable: bool = True, **kw: object) -> 
     return Column(name, type_, nullable=nullable and not kw.get("primary_key"), **kw)  # type: ignore[arg-type]
 
 
-S, I, B, D, J, BL = Text, Integer, BigInteger, Double, JSON, LargeBinary
+# JSON is kept as text: DuckDB reads PostgreSQL json as VARCHAR anyway, and its UPDATEs send VARCHAR,
+# which a json column refuses. DuckDB's JSON functions take text, and the text is kept byte for byte.
+S, I, B, D, J, BL = Text, Integer, BigInteger, Double, Text, LargeBinary
 
 # --- migration 1: foundation -------------------------------------------------------------------------
 # Ids come from sequences in server mode (store/tx.py `allocate`), so concurrent writers never wait for each other.

@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('size_bytes', sa.BigInteger(), nullable=True),
     sa.Column('format', sa.Text(), nullable=True),
     sa.Column('encoding', sa.Text(), nullable=True),
-    sa.Column('mapping', postgresql.JSON(astext_type=sa.Text()), nullable=True),
+    sa.Column('mapping', sa.Text(), nullable=True),
     sa.Column('legal_basis', sa.Text(), nullable=True),
     sa.Column('purposes', postgresql.ARRAY(sa.Text()), nullable=True),
     sa.Column('policy', sa.Text(), nullable=True),
@@ -86,7 +86,7 @@ def upgrade() -> None:
     sa.Column('consent_withdrawn', sa.Boolean(), nullable=True),
     sa.Column('entry_mode', sa.Text(), nullable=True),
     sa.Column('_issues', postgresql.ARRAY(sa.Text()), nullable=True),
-    sa.Column('_raw', postgresql.JSON(astext_type=sa.Text()), nullable=True)
+    sa.Column('_raw', sa.Text(), nullable=True)
     )
     op.create_index('persons_batch', 'persons', ['batch_id'], unique=False)
     op.create_index('persons_pseudonym', 'persons', ['pseudonym'], unique=False)
@@ -109,7 +109,7 @@ def upgrade() -> None:
     sa.Column('indicator', sa.Text(), nullable=True),
     sa.Column('value', sa.Double(), nullable=True),
     sa.Column('_issues', postgresql.ARRAY(sa.Text()), nullable=True),
-    sa.Column('_raw', postgresql.JSON(astext_type=sa.Text()), nullable=True)
+    sa.Column('_raw', sa.Text(), nullable=True)
     )
     op.create_index('aggregates_batch', 'aggregates', ['batch_id'], unique=False)
     op.create_table('issues',
@@ -126,10 +126,10 @@ def upgrade() -> None:
     op.create_table('quarantine',
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('row_number', sa.BigInteger(), nullable=False),
-    sa.Column('raw', postgresql.JSON(astext_type=sa.Text()), nullable=False),
+    sa.Column('raw', sa.Text(), nullable=False),
     sa.Column('reasons', postgresql.ARRAY(sa.Text()), nullable=True),
     sa.Column('status', sa.Text(), server_default=sa.text("'open'"), nullable=True),
-    sa.Column('fixed', postgresql.JSON(astext_type=sa.Text()), nullable=True),
+    sa.Column('fixed', sa.Text(), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True)
     )
     op.create_index('quarantine_batch', 'quarantine', ['batch_id'], unique=False)
@@ -151,7 +151,7 @@ def upgrade() -> None:
     sa.Column('level', sa.SmallInteger(), nullable=False),
     sa.Column('pcode', sa.Text(), nullable=False),
     sa.Column('name', sa.Text(), nullable=True),
-    sa.Column('names', postgresql.JSON(astext_type=sa.Text()), nullable=True),
+    sa.Column('names', sa.Text(), nullable=True),
     sa.Column('parent', sa.Text(), nullable=True),
     sa.Column('geometry', sa.LargeBinary(), nullable=True),
     sa.Column('area_km2', sa.Double(), nullable=True)

@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('run_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('today', sa.Date(), nullable=True),
     sa.Column('actor', sa.Text(), nullable=True),
-    sa.Column('report', postgresql.JSON(astext_type=sa.Text()), nullable=True)
+    sa.Column('report', sa.Text(), nullable=True)
     )
     op.create_table('erasures',
     sa.Column('pseudonym', sa.Text(), nullable=False),
@@ -109,7 +109,7 @@ def upgrade() -> None:
     sa.Column('action', sa.Text(), nullable=False),
     sa.Column('object', sa.Text(), nullable=True),
     sa.Column('purpose', sa.Text(), nullable=True),
-    sa.Column('detail', postgresql.JSON(astext_type=sa.Text()), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=True),
     sa.Column('prev_hash', sa.Text(), nullable=False),
     sa.Column('hash', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('seq')

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0003"
 down_revision = "0002"
@@ -17,7 +16,7 @@ def upgrade() -> None:
     op.create_table('agreements',
     sa.Column('name', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('body', postgresql.JSON(astext_type=sa.Text()), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
     sa.Column('sha256', sa.Text(), nullable=False),
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('added_by', sa.Text(), nullable=True),
@@ -59,14 +58,14 @@ def upgrade() -> None:
     sa.Column('recipient', sa.Text(), nullable=False),
     sa.Column('table_name', sa.Text(), nullable=False),
     sa.Column('population', sa.Text(), nullable=False),
-    sa.Column('dimensions', postgresql.JSON(astext_type=sa.Text()), nullable=False),
-    sa.Column('cells', postgresql.JSON(astext_type=sa.Text()), nullable=False),
+    sa.Column('dimensions', sa.Text(), nullable=False),
+    sa.Column('cells', sa.Text(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True)
     )
     op.create_table('run_requests',
     sa.Column('request_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('agreement', sa.Text(), nullable=False),
-    sa.Column('spec', postgresql.JSON(astext_type=sa.Text()), nullable=False),
+    sa.Column('spec', sa.Text(), nullable=False),
     sa.Column('purpose', sa.Text(), nullable=False),
     sa.Column('requester', sa.Text(), nullable=False),
     sa.Column('organisation', sa.Text(), nullable=True),

@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.Text(), nullable=True),
     sa.Column('sealed_pseudonym', sa.Text(), nullable=True),
     sa.Column('review_status', sa.Text(), nullable=False),
-    sa.Column('findings', postgresql.JSON(astext_type=sa.Text()), nullable=True),
+    sa.Column('findings', sa.Text(), nullable=True),
     sa.Column('reviewed_by', sa.Text(), nullable=True),
     sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=True),
