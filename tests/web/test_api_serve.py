@@ -33,7 +33,7 @@ def test_serve_answers_on_loopback_and_stops_cleanly(world: World) -> None:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     cli = "import sys; from atlas.cli import main; sys.argv[0] = 'atlas'; main()"
     proc = subprocess.Popen([sys.executable, "-c", cli, "serve", "--port", str(port), "--home", str(world.home),
-                             "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             "--log-level", "info"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline, health = time.monotonic() + 60, None
         while time.monotonic() < deadline and health is None and proc.poll() is None:
@@ -49,3 +49,4 @@ def test_serve_answers_on_loopback_and_stops_cleanly(world: World) -> None:
         out, _ = proc.communicate(timeout=30)
     text = out.decode(errors="replace")
     assert proc.returncode in (0, -15) and "Traceback" not in text, text[-2000:]  # uvicorn re-raises SIGTERM
+    assert "GET /openapi.json 200 anonymous" in text  # every response logged, with the caller

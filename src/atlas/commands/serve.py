@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from atlas.commands.common import console
 from atlas.errors import WorkspaceProblem
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus Atlas' access log (`atlas.web.access`, with the caller) and error log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["atlas.web"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return config
 
 
 def serve(
@@ -34,12 +44,12 @@ def serve(
     store = "PostgreSQL" if settings.database_url else f"embedded store at {settings.home}"
     console.print(f"Atlas API on http://{host}:{port}/api/v1 ({store}, {workers} worker(s)); "
                   f"OpenAPI at /openapi.json")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "log_config": log_config(log_level),
+                               "access_log": False, "proxy_headers": False, "server_header": False}
     if workers > 1:
-        uvicorn.run("atlas.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, proxy_headers=False, server_header=False)
+        uvicorn.run("atlas.web.app:app_from_environment", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, proxy_headers=False,
-                    server_header=False)
+        uvicorn.run(create_app(settings), **options)
 
 
 def register(app: typer.Typer) -> None:
