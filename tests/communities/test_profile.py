@@ -28,7 +28,7 @@ def ws():
 
 @pytest.fixture(scope="module")
 def profile(ws) -> ProfileResult:
-    return build_profile(ws, "XAT01")
+    return build_profile(ws, "XAT01", protection=ProtectionSpec(method="suppression", secondary="fast"))
 
 
 def _published(result: ProfileResult) -> dict[tuple[str, tuple[tuple[str, str], ...]], int | None]:
@@ -180,6 +180,7 @@ def test_cell_key_profile_never_shows_a_small_count(ws) -> None:
 
 def test_nationality_profile_drops_the_nationality_section(ws) -> None:
     p = build_profile(ws, "XAT01", nationality="ven").profile
+    assert p.method == "cell_key"
     assert p.nationality == "VEN" and p.section("nationality") is None and p.section("sex_age") is not None
     with pytest.raises(RejectedInput):
         build_profile(ws, "XAT01", nationality="XXQ")

@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         polygon: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="GeoJSON polygon, resolved to the admin areas mostly inside it.")] = None,
         format: Annotated[Fmt, typer.Option("--format", "-f", help="json (API form), md or html.")] = Fmt.md,
         out: Out = None,
-        method: Annotated[Method, typer.Option(help="suppression (linked across sections) or cell_key.")] = Method.suppression,
+        method: Annotated[Method, typer.Option(help="cell_key (consistent across profiles) or suppression (linked across sections; serve one method per audience).")] = Method.cell_key,
         min_count: Annotated[int | None, typer.Option(help="Minimum frequency k (default 10; never below 3).")] = None,
         purpose: Annotated[str, typer.Option(help="Purpose; only records collected for it are counted.")] = "statistics",
         lang: Annotated[str, typer.Option(help="Language of the narrative: en, fr, es, ar.")] = "en",

@@ -31,7 +31,10 @@ from atlas.tables.spec import FilterClause, ProtectionSpec
 HIDDEN = (PRIMARY, SECONDARY)
 REASONS = {PRIMARY: "fewer than k people, or would reveal a sensitive attribute of a small group",
            SECONDARY: "hidden so that another suppressed figure cannot be worked out"}
-DEFAULT_PROTECTION = ProtectionSpec(method="suppression", min_count=10, secondary="fast")
+# Cell-key by default: the same people give the same figure in every profile, table and special run, so
+# profiles asked for overlapping areas cannot be subtracted. Serve one method per population and audience:
+# a suppressed cell shown perturbed elsewhere would be estimated within the perturbation.
+DEFAULT_PROTECTION = ProtectionSpec(method="cell_key", min_count=10)
 
 
 class AreaOut(BaseModel):

@@ -1,7 +1,9 @@
 """Community profiles, the origin-State (diaspora) view and trends: the CLI's services behind `/api/v1`.
 
 Each route computes protected tables for a signed-in caller allowed to define tables; the bodies are the
-same Pydantic models the CLI writes with `--format json`.
+same Pydantic models the CLI writes with `--format json`. The caller does not choose the disclosure method:
+the same population served under two methods would let the perturbed figure estimate a suppressed one, so
+every route uses cell-key perturbation with the workspace's minimum count.
 """
 
 from __future__ import annotations
@@ -19,31 +21,27 @@ from atlas.web.auth import Principal, allowed, served_workspace
 router = APIRouter(tags=["communities"])
 Area = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{2,20}$", description="Admin code (P-code) or country ISO3.")]
 Iso3 = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3.")]
-Method = Annotated[Literal["suppression", "cell_key"], Query(description="Disclosure method.")]
 
 
-def _protection(method: str, min_count: int) -> ProtectionSpec:
-    return ProtectionSpec(method=method, min_count=min_count,  # type: ignore[arg-type]
-                          secondary="fast" if method == "suppression" else "auto")
+def _protection(request: Request) -> ProtectionSpec:
+    return ProtectionSpec(method="cell_key", min_count=served_workspace(request).settings.min_count)
 
 
 @router.get("/profiles/{area}", response_model=Profile)
 def profile(request: Request, area: Area, principal: Annotated[Principal, allowed("define_tables")],
-            nationality: Iso3 = None, method: Method = "suppression",
-            min_count: Annotated[int, Query(ge=3, le=1000)] = 10,
+            nationality: Iso3 = None,
             purpose: Annotated[str, Query(pattern=r"^[a-z_]{2,40}$")] = "statistics") -> Profile:
     """Community profile of an area (and optionally one nationality), with what was suppressed."""
     return build_profile(served_workspace(request), area, nationality=nationality,
-                         protection=_protection(method, min_count), purpose=purpose, actor=principal.actor).profile
+                         protection=_protection(request), purpose=purpose, actor=principal.actor).profile
 
 
 @router.get("/diaspora", response_model=DiasporaView)
 def diaspora(request: Request, principal: Annotated[Principal, allowed("define_tables")], origin: Iso3 = None,
-             skill: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None, method: Method = "cell_key",
-             min_count: Annotated[int, Query(ge=3, le=1000)] = 10,
+             skill: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
              purpose: Annotated[str, Query(pattern=r"^[a-z_]{2,40}$")] = "preparedness") -> DiasporaView:
     """Citizens abroad by host country and area, characteristics and skills (optionally a skill preset)."""
-    return diaspora_view(served_workspace(request), origin, skill=skill, protection=_protection(method, min_count),
+    return diaspora_view(served_workspace(request), origin, skill=skill, protection=_protection(request),
                          purpose=purpose, actor=principal.actor)
 
 

@@ -26,8 +26,11 @@ def profile(request: Request, who: Visitor,
     if area:
         from atlas.communities.profile import build_profile
         from atlas.communities.render import md_to_fragment, profile_md, profile_narrative, pyramid_figure
+        from atlas.tables.spec import ProtectionSpec
 
-        result = build_profile(served_workspace(request), area, nationality=nationality or None, actor=actor)
+        ws = served_workspace(request)
+        result = build_profile(ws, area, nationality=nationality or None, actor=actor,
+                               protection=ProtectionSpec(method="cell_key", min_count=ws.settings.min_count))
         lang = translator(request).lang
         body = md_to_fragment(profile_md(result, profile_narrative(result, lang)))
         figure = pyramid_figure(result, lang)
