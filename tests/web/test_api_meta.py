@@ -50,3 +50,11 @@ def test_openapi_lists_every_route(client) -> None:
               "/api/v1/requests/{request_id}/approve", "/api/v1/ingest", "/api/v1/audit", "/api/v1/sessions",
               "/api/v1/keys"):
         assert p in paths
+
+
+def test_api_headers(client, world) -> None:
+    public = client.get("/api/v1/agreements")
+    assert public.headers["x-content-type-options"] == "nosniff" and public.headers["cache-control"] == "no-cache"
+    private = client.get("/api/v1/agreements", headers=bearer(world, "pia"))
+    assert private.headers["cache-control"] == "no-store"
+    assert "immutable" in client.get("/api/v1/releases/open-hti/1/files/metadata.json").headers["cache-control"]

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atlas import __version__
@@ -59,6 +60,30 @@ class AccessLog:
                             (time.perf_counter() - start) * 1000)
 
 
+class ApiHeaders:
+    """API answers are never sniffed, and answers to signed-in callers never land in shared caches."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        names = {k.lower() for k, _ in scope["headers"]}
+        private = b"authorization" in names or b"cookie" in names
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(raw=message.setdefault("headers", []))
+                headers["X-Content-Type-Options"] = "nosniff"
+                if "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store" if private else "no-cache"
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def api_router() -> APIRouter:
     """Every API router, with the problem responses documented on each operation."""
     router = APIRouter(prefix=API_PREFIX, responses={
@@ -105,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router())
     _portal(app)
     app.add_middleware(RateLimitMiddleware, buckets=TokenBuckets(config.rate_limit, config.rate_burst))
+    app.add_middleware(ApiHeaders)
     app.add_middleware(AccessLog)
     return app
 
