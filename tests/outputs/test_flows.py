@@ -74,3 +74,44 @@ def test_sankey_layout_and_figure(routes, tmp_path: Path) -> None:
     svg = write_sankey(routes, tmp_path / "s.svg", FlowOptions(source="Test")).read_text(encoding="utf-8")
     assert len(re.findall(r'<g id="band-\d+"', svg)) == len(bands)
     assert "Venezuela (" in svg and "Destination" in svg and "Source: Test" in svg
+
+
+def test_real_dtm_displacement_routes_of_haiti(_template_workspace: Path, shared_data: Path, tmp_path: Path) -> None:
+    """IOM DTM round 10 (June 2025): internally displaced people by département of origin and of displacement."""
+    import pandas as pd
+
+    from atlas.outputs.flows import area_points
+    from atlas.outputs.maps import geometries_at
+    from atlas.protection.policy import DisclosurePolicy
+    from atlas.protection.protect import protect
+    from atlas.settings import Settings
+    from atlas.store.workspace import Workspace
+    from atlas.tables.hierarchy import flat_dimension
+    from atlas.tables.margins import compute_margins
+
+    raw = pd.read_csv(shared_data / "migration/iom_dtm/global-iom-dtm-from-api-admin-0-to-2.hxl.csv", skiprows=[1],
+                      low_memory=False)
+    hti = raw[(raw["admin0Pcode"] == "HTI") & (raw["operation"] == "Countrywide monitoring") & (raw["adminLevel"] == 1)]
+    last = hti[(hti["roundNumber"] == hti["roundNumber"].max()) & hti["idpOriginAdmin1Pcode"].str.fullmatch(r"HT\d\d")]
+    fin = last.groupby(["idpOriginAdmin1Pcode", "admin1Pcode"], as_index=False)["numPresentIdpInd"].sum()
+    fin.columns = ["origin_area", "area", "n"]
+    names = dict(zip(hti["admin1Pcode"], hti["admin1Name"], strict=False))
+    codes = sorted(names)
+    dims = [flat_dimension("origin_area", codes, names), flat_dimension("area", codes, names)]
+    table = protect(compute_margins(fin, dims), DisclosurePolicy(min_count=10, group=None, secondary="fast"),
+                    names="dtm_routes", title="Personnes déplacées : département d'origine et d'accueil (DTM, juin 2025)")
+    with Workspace.open(Settings(home=_template_workspace)).connect(read_only=True) as con:
+        geoms = geometries_at(con, table, 1)
+    places = area_points(geoms)
+    legs = ("origin_area", "area")
+    opts = FlowOptions(lang="fr", legs=legs, source="OIM DTM, round 10", what="personnes déplacées")
+    seg = segments(table, legs)
+    moved = seg.flows[seg.flows["src"] != seg.flows["dst"]]
+    assert len(moved) >= 10 and moved["value"].max() > 100_000  # Ouest -> Artibonite, Centre, Sud...
+    svg = write_flow_map(table, places, tmp_path / "dtm.svg", opts, basemap=geoms).read_text(encoding="utf-8")
+    assert len(re.findall(r'<g id="flow-\d+"', svg)) == len(moved)
+    assert "Ouest" in svg and "Source : OIM DTM, round 10" in svg and "Origine → Destination" in svg
+    write_flow_map(table, places, tmp_path / "dtm.png", opts, basemap=geoms)
+    assert (tmp_path / "dtm.png").stat().st_size > 30_000 and "Épaisseur du trait : personnes déplacées" in svg
+    sankey_svg = write_sankey(table, tmp_path / "dtm_sankey.svg", opts).read_text(encoding="utf-8")
+    assert "Origine" in sankey_svg and len(re.findall(r'<g id="band-\d+"', sankey_svg)) == len(seg.flows)

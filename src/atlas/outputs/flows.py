@@ -52,6 +52,7 @@ class FlowOptions:
     legs: tuple[str, ...] | None = None
     fixed: Mapping[str, str] | None = None
     max_flows: int = 40
+    what: str | None = None  # what is counted, for the width legend (default "Migrants")
 
 
 def route_legs(table: ProtectedTable, legs: Sequence[str] | None = None) -> list[str]:
@@ -152,7 +153,8 @@ def flow_map(table: ProtectedTable, places: pd.DataFrame, options: FlowOptions |
     seg = segments(table, legs, o.fixed)
     where = places.drop_duplicates("code").set_index("code")[["lon", "lat"]]
     placed = seg.flows[seg.flows["src"].isin(where.index) & seg.flows["dst"].isin(where.index)
-                       & ~seg.flows["src"].isin(NOT_PLACED) & ~seg.flows["dst"].isin(NOT_PLACED)]
+                       & ~seg.flows["src"].isin(NOT_PLACED) & ~seg.flows["dst"].isin(NOT_PLACED)
+                       & (seg.flows["src"] != seg.flows["dst"])]  # staying in the same place is no line
     drawn = placed.head(o.max_flows)
     names = label_of(table, legs, o.lang)
     used = where.loc[sorted(set(drawn["src"]) | set(drawn["dst"]))] if len(drawn) else where
@@ -179,7 +181,7 @@ def flow_map(table: ProtectedTable, places: pd.DataFrame, options: FlowOptions |
         ax.set_xlim(box[0], box[2])
         ax.set_ylim(box[1], box[3])
         ax.set_aspect(stretch)
-        _legend(ax, legs, top, o.lang)
+        _legend(ax, legs, top, o.lang, o.what)
         ax.set_title(display(o.title or table.title or table.name), fontsize=13, loc="left").set_gid("flow-title")
         _notes(fig, table, o, hidden_notes(seg, table, o.lang, len(placed) - len(drawn)))
         fig.subplots_adjust(bottom=0.06 + 0.028 * 3)
@@ -203,25 +205,24 @@ def _place_labels(ax: plt.Axes, used: pd.DataFrame, names: dict[str, str], span:
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
 
 
-def _legend(ax: plt.Axes, legs: list[str], top: float, lang: str) -> None:
+def _legend(ax: plt.Axes, legs: list[str], top: float, lang: str, what: str | None) -> None:
+    arrow = "←" if is_rtl(lang) else "→"
+    words = leg_words(legs, lang)
     handles = [Line2D([], [], color=LEG_COLOURS[i % len(LEG_COLOURS)], linewidth=3,
-                      label=display(f"{ui(lang, _leg_word(a))} {'←' if is_rtl(lang) else '→'} {ui(lang, _leg_word(b))}"))
-               for i, (a, b) in enumerate(itertools.pairwise(legs))]
+                      label=display(f"{words[i]} {arrow} {words[i + 1]}")) for i in range(len(legs) - 1)]
     for share in (1.0, 0.5, 0.1):
         handles.append(Line2D([], [], color="#555555", linewidth=_width(share), label=_fmt(top * share, lang)))
     legend = ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8,
-                       title=display(ui(lang, "flow_width", what=ui(lang, "count"))), title_fontsize=8)
+                       title=display(ui(lang, "flow_width", what=what or ui(lang, "count"))), title_fontsize=8)
     legend.set_gid("flow-legend")
 
 
-def _leg_word(name: str) -> str:
-    if name in ("origin_country", "nationality", "country_of_birth"):
-        return "origin"
-    if name in ("destination_country", "destination"):
-        return "destination"
-    if name == "entry_point":
-        return "entry_point"
-    return "transit"
+def leg_words(legs: Sequence[str], lang: str) -> list[str]:
+    """What each leg is: the first is the origin, the last the destination, entry points say so, others transit."""
+    last = len(legs) - 1
+    keys = ["entry_point" if n == "entry_point" else "origin" if i == 0 else "destination" if i == last else "transit"
+            for i, n in enumerate(legs)]
+    return [ui(lang, k) for k in keys]
 
 
 def save_figure(fig: Figure, out: Path, lang: str) -> Path:

@@ -22,10 +22,10 @@ from matplotlib.path import Path as MplPath
 
 from atlas.outputs.flows import (
     FlowOptions,
-    _leg_word,
     _notes,
     hidden_notes,
     label_of,
+    leg_words,
     route_legs,
     save_figure,
     segments,
@@ -144,8 +144,8 @@ def sankey(table: ProtectedTable, options: FlowOptions | None = None, top: int =
             text = f"{names.get(n.code, n.code)} ({margins.get((n.col, n.code), '')})"
             ax.text(x, n.y + n.h / 2, display(text), va="center", ha="left" if right else "right", fontsize=8,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
-        for c, leg in enumerate(legs):
-            ax.text(xs[c] + NODE_W / 2, 1.04, display(ui(o.lang, _leg_word(leg))), ha="center", fontsize=9.5,
+        for c, word in enumerate(leg_words(legs, o.lang)):
+            ax.text(xs[c] + NODE_W / 2, 1.04, display(word), ha="center", fontsize=9.5,
                     fontweight="bold")
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(min((n.y for n in nodes.values()), default=0) - 0.02, 1.08)
