@@ -10,13 +10,14 @@ from atlas.communities.profile import Cell, Profile, ProfileResult, SectionOut
 from atlas.protection.cube import TOTAL
 
 SUPPRESSED = "suppressed"
+APPROX = " Every figure is approximate (noise of a few people) and no count below the minimum is shown."
 TOP = 15
 
 
 def _fmt(cell_value: int | None, flag: str) -> str:
     if cell_value is None:
         return SUPPRESSED
-    return f"{cell_value:,}" + (" (approx.)" if flag == "c" else "")
+    return f"{cell_value:,}"
 
 
 def _pct(share: float | None) -> str:
@@ -66,7 +67,10 @@ def section_md(s: SectionOut) -> str:
     return head + _table_md(*_grid(s))
 
 
-def _suppressed_md(cells: list, sections: list[SectionOut]) -> str:
+def _suppressed_md(cells: list, sections: list[SectionOut], method: str = "suppression", k: int = 10) -> str:
+    if not cells and method != "suppression":
+        return (f"No cell was suppressed: cell-key perturbation protects small counts instead (a count from 1 to "
+                f"{k - 1} is shown as 0 or {k}, and the same people always get the same figure).")
     if not cells:
         return "Nothing was suppressed."
     titles = {s.key: s.title for s in sections}
@@ -83,7 +87,7 @@ def profile_md(result: ProfileResult | Profile, narrative_text: str = "") -> str
     who = f" — {p.nationality_name or p.nationality}" if p.nationality else ""
     out = [f"# Community profile: {p.area.label}{who}", "",
            (f"Generated {p.generated_at} for the purpose *{p.purpose}*; {p.method.replace('_', ' ')}, "
-           f"minimum {p.min_count}."), "",
+           f"minimum {p.min_count}.{APPROX if p.method != 'suppression' else ''}"), "",
            f"**Estimated size:** {_fmt(p.size, p.size_flag)} registered people.", ""]
     if narrative_text:
         out += [narrative_text, ""]
@@ -97,7 +101,7 @@ def profile_md(result: ProfileResult | Profile, narrative_text: str = "") -> str
         out += ["## Trend (partner rounds)", "",
                 _table_md(["period", "people"], [[t.period, _fmt(t.value, t.flag)] for t in p.trend]), ""]
         out += [f"- break at {b.period}: {b.detail}" for b in p.trend_breaks] + [""]
-    out += ["## What was suppressed", "", _suppressed_md(p.suppressed, p.sections), ""]
+    out += ["## What was suppressed", "", _suppressed_md(p.suppressed, p.sections, p.method, p.min_count), ""]
     if p.withheld:
         out += ["## Sections withheld", "", *[f"- **{w.title}**: {w.reason}" for w in p.withheld], ""]
     if p.not_collected:
@@ -109,7 +113,8 @@ def profile_md(result: ProfileResult | Profile, narrative_text: str = "") -> str
 def diaspora_md(v: DiasporaView) -> str:
     """The origin-State view as Markdown."""
     out = [f"# Citizens abroad{' of ' + v.origin if v.origin else ''}", "",
-           f"Generated {v.generated_at}; {v.method.replace('_', ' ')}, minimum {v.min_count}.", "",
+           (f"Generated {v.generated_at}; {v.method.replace('_', ' ')}, minimum {v.min_count}."
+           f"{APPROX if v.method != 'suppression' else ''}"), "",
            f"**Registered citizens abroad:** {_fmt(v.size, 'c' if v.method != 'suppression' else '')}.", ""]
     for key, heading in (("distribution", "Where they live"), ("characteristics", "Who they are"),
                          ("skills", "Skills")):
@@ -118,7 +123,7 @@ def diaspora_md(v: DiasporaView) -> str:
             out += [f"## {heading}", "", *[x + "\n" for x in parts]]
     if v.skill:
         out += ["## Skill query", "", section_md(v.skill), ""]
-    out += ["## What was suppressed", "", _suppressed_md(v.suppressed, v.sections), ""]
+    out += ["## What was suppressed", "", _suppressed_md(v.suppressed, v.sections, v.method, v.min_count), ""]
     if v.withheld:
         out += ["## Sections withheld", "", *[f"- **{w.title}**: {w.reason}" for w in v.withheld], ""]
     out += ["## Notes", "", *[f"- {n}" for n in v.notes], ""]
