@@ -195,7 +195,6 @@ def clear_session_cookie(response: Response) -> None:
 
 def credential_id(request: Request) -> str:
     """A rate-limit identity without touching the store: the key id presented, else the client address."""
-    token, _ = (None, "")
     try:
         token, _ = _token(request)
     except PolicyRefused:
