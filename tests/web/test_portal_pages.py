@@ -243,6 +243,7 @@ def test_a_request_outside_the_agreement_names_the_clause(fresh: TestClient) -> 
                                               "csrf_token": token})
     assert r.status_code == 403 and "finest_geography" in r.text and 'role="alert"' in r.text
     assert 'value="by_district"' in r.text
+    assert 'href="/partner/requests/new?lang=fr"' in r.text  # the language switch leads back to the form
 
 
 @pytest.mark.parametrize(("path", "text"), [

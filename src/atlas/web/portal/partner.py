@@ -115,6 +115,7 @@ def request_submit(request: Request, who: Visitor, agreement: FormText = "", pur
     except (PolicyRefused, RejectedInput, NotFound) as exc:
         status = 403 if isinstance(exc, PolicyRefused) else 422
         return page(request, "request_new.html", who, status=status, title=t("request_title"), form=form,
+                    here="/partner/requests/new",
                     error=exc.message, clause=getattr(exc, "clause", None), issues=exc.issues[:10],
                     **_form_context(request, who))
     return RedirectResponse(f"/partner/requests/{outcome.request_id}", status_code=303)

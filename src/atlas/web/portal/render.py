@@ -22,20 +22,22 @@ def translator(request: Request) -> Translator:
                                 request.headers.get("accept-language")))
 
 
-def lang_url(request: Request, lang: str) -> str:
-    """This page in another language (other query parameters kept)."""
+def lang_url(request: Request, lang: str, here: str | None = None) -> str:
+    """This page in another language (other query parameters kept); after a form, the page to go back to."""
     params = {k: v for k, v in request.query_params.items() if k != "lang"}
-    return request.url.path + "?" + urlencode({**params, "lang": lang})
+    if request.method != "GET":
+        here = here or "/"
+    return (here or request.url.path) + "?" + urlencode({**params, "lang": lang})
 
 
 def page(request: Request, template: str, who: Principal, *, status: int = 200, title: str = "",
-         **context: Any) -> HTMLResponse:
+         here: str | None = None, **context: Any) -> HTMLResponse:
     """Render one page; the chosen language is remembered in a cookie when it came from `?lang=`."""
     t = translator(request)
     html = env.get_template(template).render(
         request=request, t=t, lang=t.lang, dir=t.dir, who=who, title=title or t("site_name"),
         csrf=csrf_token(who) if who.method == "session" else "", languages=languages(),
-        lang_url=lambda code: lang_url(request, code), path=request.url.path, **context)
+        lang_url=lambda code: lang_url(request, code, here), path=here or request.url.path, **context)
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Language"] = t.lang
     response.headers["X-Frame-Options"] = "DENY"

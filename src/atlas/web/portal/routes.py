@@ -217,14 +217,14 @@ def login(request: Request, who: Visitor, username: FormText = "", password: For
         raise PolicyRefused("The sign-in form expired or came from another site; reload it.", clause="access:csrf")
     wait = _throttle(request, username)
     if wait > 0:
-        slowed = page(request, "login.html", who, status=429, title=t("login_title"), next=_next(next),
+        slowed = page(request, "login.html", who, status=429, title=t("login_title"), next=_next(next), here="/login",
                       error=t("login_wait", seconds=int(wait) + 1), username=username, login_token=login_token)
         slowed.headers["Retry-After"] = str(int(wait) + 1)
         return slowed
     try:
         key = open_session(request, username, password)
     except PolicyRefused:
-        return page(request, "login.html", who, status=401, title=t("login_title"), next=_next(next),
+        return page(request, "login.html", who, status=401, title=t("login_title"), next=_next(next), here="/login",
                     error=t("login_failed"), username=username, login_token=login_token)
     target = _next(next)
     if target == "/":
@@ -256,10 +256,18 @@ def logout(request: Request, who: Visitor, csrf_token: FormText = "") -> Respons
 
 
 def _include() -> None:
+    """The partner and steward areas, and the community profile page (`atlas.communities`) when present."""
     from atlas.web.portal import partner, steward
 
     router.include_router(partner.router)
     router.include_router(steward.router)
+    try:
+        from atlas.web.portal import communities
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("atlas.communities"):
+            raise
+    else:
+        router.include_router(communities.router)
 
 
 _include()

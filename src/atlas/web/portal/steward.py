@@ -84,7 +84,7 @@ def ingest(request: Request, who: Visitor, file: Annotated[UploadFile, File()],
         with ws.connect() as con:
             issues = load_issues(con, result.batch_id, ISSUES_SHOWN)
     return page(request, "ingest.html", who, title=translator(request)("ingest_title"), result=result,
-                issues=issues)
+                issues=issues, here="/steward/ingest")
 
 
 @router.get("/quarantine")
