@@ -134,7 +134,7 @@ def list_reports(con: duckdb.DuckDBPyConnection, actor: Actor) -> pd.DataFrame:
 
 def trafficking_policy(min_count: int = MIN_COUNT) -> DisclosurePolicy:
     """The stricter policy: suppression with at least `MIN_COUNT` reports per published cell, then the audit."""
-    return DisclosurePolicy(method="suppression", min_count=max(min_count, MIN_COUNT), group=None, secondary="auto")
+    return DisclosurePolicy(method="suppression", min_count=max(min_count, MIN_COUNT), group=None, secondary="fast")
 
 
 def _period_sql(grain: str) -> str:

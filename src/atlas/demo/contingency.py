@@ -120,6 +120,8 @@ def run_contingency(ws: Workspace, out: Path, *, seed: int = 1, say: Callable[[s
             activate_crisis(con, steward, RESPONDERS, "FAKE: cyclone warning", days=7)
         table = trafficking_table(con, steward, agreement=COUNTER_TRAFFICKING, dimensions=["area", "kind"])
         written["trafficking"] = write_table(table, "csv", folder / "restricted")[0]
+        routes = trafficking_table(con, steward, agreement=COUNTER_TRAFFICKING, dimensions=["route_origin", "kind"])
+        written["trafficking_routes"] = write_table(routes, "csv", folder / "restricted")[0]
         first = str(_count(con, "SELECT min(focal_id) FROM focal_points"))
         summary |= {"contact_without_agreement": _refusal_shown(ws, con, first),
                     "review_prompts": len(due_for_review(con, steward)),
