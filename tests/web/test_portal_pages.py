@@ -164,8 +164,10 @@ def test_partner_cannot_see_another_partners_release(portal: TestClient) -> None
     for path in (other, f"{other}/files/by_region_sex.csv", f"{other}/figures/by_region_sex.map.svg",
                  f"{other}/dcat.jsonld"):
         assert portal.get(path).status_code == 403, path
-    mine = portal.get("/partner").text
+    response = portal.get("/partner")
+    mine = response.text
     assert "aid-agency-2026/1" in mine and "other-ngo-2026" not in mine
+    assert response.headers["cache-control"] == "private, no-store"
     assert portal.get("/releases/aid-agency-2026/1/aid-agency").status_code == 200
     assert portal.get("/steward").status_code == 403
     assert portal.get("/steward/audit").status_code == 403

@@ -41,6 +41,10 @@ def page(request: Request, template: str, who: Principal, *, status: int = 200, 
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Language"] = t.lang
     response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if not who.anonymous:
+        response.headers["Cache-Control"] = "private, no-store"  # signed-in pages never sit in a shared cache
     response.headers["Content-Security-Policy"] = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
                                                    "script-src 'none'; frame-ancestors 'none'; form-action 'self'")
     if request.query_params.get("lang") == t.lang:
