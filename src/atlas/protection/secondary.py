@@ -89,7 +89,7 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
     used = "fast" if method == "fast" or (method == "auto" and size > AUTO_MILP_LIMIT) else "optimal"
     if used == "optimal" and size <= OPTIMAL_MILP_LIMIT:
         targets = np.flatnonzero(need & ~st.forced)
-        reach = 4.0 * max(float(r[targets].max()) for r in req) + 1.0
+        reach = 4.0 * max((float(r[targets].max()) for r in req if len(targets)), default=0.0) + 1.0
         found = solve_pattern(space.relations, space.value, np.flatnonzero(candidates), targets, req, costs,
                               supp, st.forced | ~candidates, time_limit / 2, reach=reach)
         if found is not None:
