@@ -5,8 +5,9 @@
 Builds a Haiti workspace (boundaries from /work/shared/data, a generated population), adds a public
 agreement with one commune x sex table and releases it. The released CSV (the protected table) is
 loaded into a SQLite file that Datasette serves. Each target is loaded by concurrent httpx clients for
-at most `--requests` requests or `--seconds` seconds after a warm-up; requests per second and the 95th
-percentile latency are printed with the Atlas / Datasette ratios.
+at most `--requests` requests or `--seconds` seconds after a warm-up, in `--rounds` interleaved rounds
+(every target in turn, so that the load of a shared machine falls on all alike); requests per second and
+the 95th percentile latency are printed with the Atlas / Datasette ratios.
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ class Result:
         return self.requests / self.seconds
 
 
-async def load(name: str, url: str, total: int, concurrency: int, seconds: float) -> Result:
-    """`concurrency` clients sharing `total` requests, stopped early after `seconds`."""
+async def load(url: str, total: int, concurrency: int, seconds: float) -> tuple[list[float], int, float]:
+    """`concurrency` clients sharing `total` requests, stopped early after `seconds`: latencies, errors, time."""
     latencies: list[float] = []
     errors = 0
     issued = 0
@@ -150,14 +151,28 @@ async def load(name: str, url: str, total: int, concurrency: int, seconds: float
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        for _ in range(20):
+        for _ in range(10):
             await client.get(url)
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - t0
-    ordered = sorted(latencies)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return Result(name, len(latencies), elapsed, statistics.median(ordered) * 1000, p95 * 1000, errors)
+        return latencies, errors, time.perf_counter() - t0
+
+
+def interleaved(targets: list[tuple[str, str]], total: int, concurrency: int, seconds: float,
+                rounds: int) -> list[Result]:
+    """Every target loaded in turn, `rounds` times, so that a shared machine's load hits all of them alike."""
+    acc: dict[str, tuple[list[float], int, float]] = {name: ([], 0, 0.0) for name, _ in targets}
+    for _ in range(rounds):
+        for name, url in targets:
+            lat, err, spent = asyncio.run(load(url, total // rounds, concurrency, seconds / rounds))
+            prev = acc[name]
+            acc[name] = (prev[0] + lat, prev[1] + err, prev[2] + spent)
+    out = []
+    for name, (lat, err, spent) in acc.items():
+        ordered = sorted(lat)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        out.append(Result(name, len(ordered), spent, statistics.median(ordered) * 1000, p95 * 1000, err))
+    return out
 
 
 def main() -> None:
@@ -165,7 +180,8 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=20_000)
     ap.add_argument("--requests", type=int, default=1500, help="Requests per target (upper bound).")
     ap.add_argument("--concurrency", type=int, default=16)
-    ap.add_argument("--seconds", type=float, default=15.0, help="Time limit per target.")
+    ap.add_argument("--seconds", type=float, default=15.0, help="Time limit per target (all rounds).")
+    ap.add_argument("--rounds", type=int, default=3, help="Targets are loaded in turn this many times.")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-api-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -194,13 +210,17 @@ def main() -> None:
             ("Datasette table (JSON)", ds + "/bench/people_by_commune_sex.json?_shape=array&_size=max"),
             ("Datasette table (CSV)", ds + "/bench/people_by_commune_sex.csv?_size=max"),
         ]
-        results = [asyncio.run(load(n, u, args.requests, args.concurrency, args.seconds)) for n, u in targets]
+        sizes = {name: len(httpx.get(url, timeout=30).content) for name, url in targets}
+        load_before = os.getloadavg()[0]
+        results = interleaved(targets, args.requests, args.concurrency, args.seconds, args.rounds)
         print(f"\n{cells} cells, {args.concurrency} concurrent clients, up to {args.requests} requests or "
-              f"{args.seconds:.0f} s per target, load average {os.getloadavg()[0]:.1f}\n")
-        print("| target | requests | req/s | p50 ms | p95 ms | errors |")
-        print("|---|---|---|---|---|---|")
+              f"{args.seconds:.0f} s per target in {args.rounds} interleaved rounds, load average "
+              f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after\n")
+        print("| target | body bytes | requests | req/s | p50 ms | p95 ms | errors |")
+        print("|---|---|---|---|---|---|---|")
         for r in results:
-            print(f"| {r.name} | {r.requests} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.errors} |")
+            print(f"| {r.name} | {sizes[r.name]:,} | {r.requests} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} "
+                  f"| {r.errors} |")
         by = {r.name.split(" (")[0] + " " + r.name.split("(")[1].split(",")[0].rstrip(")"): r for r in results}
         for atlas_name, ds_name in (("Atlas table JSON", "Datasette table JSON"), ("Atlas table CSV", "Datasette table CSV"),
                                     ("Atlas release file CSV", "Datasette table CSV")):
