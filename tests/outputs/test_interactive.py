@@ -124,3 +124,11 @@ def test_renders_offline_in_a_browser(page: str, tmp_path: Path) -> None:
     assert not errors
     assert [u for u in requests if not u.startswith("file://")] == []
     assert n_paths > 150 and "suppressed (fewer than 10)" in text
+
+
+def test_names_cannot_close_the_script(haiti) -> None:
+    table, geoms = haiti
+    evil = "</script><script>alert(1)</script><!--"
+    page = interactive_html(table, geoms.assign(name=evil), MapOptions(title=evil))
+    assert "alert(1)</script>" not in page and "<!--" not in page
+    assert page.count("</script") == 2 and "<\\/script><script>alert(1)<\\/script>" in page

@@ -185,11 +185,20 @@ def vega_spec(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOption
     }
 
 
+def _inert_spec(page: str) -> str:
+    """Names from boundary files or tables cannot close the inline script: `</` and `<!--` are escaped in the
+    spec's JavaScript literal (`<\\/` reads as `</` in a JavaScript string)."""
+    start = page.index("const spec = ")
+    end = page.index("\n", start)
+    literal = page[start:end].replace("</", "<\\/").replace("<!--", "<\\!--")
+    return page[:start] + literal + page[end:]
+
+
 def interactive_html(table: ProtectedTable, geoms: gpd.GeoDataFrame, options: MapOptions | None = None) -> str:
     """One HTML document with the map and Vega's JavaScript inlined; it fetches nothing."""
     o = options or MapOptions()
     spec = vega_spec(table, geoms, o)
-    page = vlc.vega_to_html(spec, bundle=True, renderer="svg")
+    page = _inert_spec(vlc.vega_to_html(spec, bundle=True, renderer="svg"))
     title = html.escape(spec["description"])
     direction = "rtl" if o.lang in RTL else "ltr"
     noscript = f"<noscript>{html.escape(ui(o.lang, 'interactive'))}</noscript>"
