@@ -67,6 +67,10 @@ def test_crisis_activation_and_end(client, world) -> None:
     assert on.status_code == 200 and on.json()["crisis_active"] is True
     tables = {t["table"] for t in client.get("/api/v1/tables", headers=bearer(world, "pia")).json()}
     assert "by_commune" in tables
+    during = client.get("/api/v1/tables/crisis-one/by_commune?purpose=consular_assistance", headers=bearer(world, "pia"))
+    assert during.status_code == 200, during.text
     assert client.delete(url, headers=bearer(world, "pia")).status_code == 403
     off = client.delete(url, headers=bearer(world, "alice"))
     assert off.status_code == 200 and off.json()["crisis_active"] is False
+    after = client.get("/api/v1/tables/crisis-one/by_commune", headers=bearer(world, "pia"))
+    assert after.status_code == 404  # the crisis table is gone with the activation

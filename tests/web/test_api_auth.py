@@ -86,3 +86,9 @@ def test_made_up_key_ids_share_their_address_budget(world) -> None:
         codes = [c.get("/api/v1/me", headers={"Authorization": f"Bearer atl_{i:012x}_x"}).status_code
                  for i in range(15)]
         assert codes[:10] == [401] * 10 and 429 in codes[10:]
+
+
+def test_signed_in_routes_refuse_the_anonymous(client) -> None:
+    assert client.delete("/api/v1/sessions/current").status_code == 401
+    assert client.get("/api/v1/keys").status_code == 401
+    assert client.delete("/api/v1/keys/abc123").status_code == 401
