@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import typer
 from atlantis_store import shared_atlantis
 
 from atlas.communities import trends
@@ -101,4 +102,16 @@ def test_revisions_say_which_release_showed_which_figure(ws, stock: trends.Trend
                         "VALUES (?, 'trend-test', ?, 'routine', 'public', ?, now() + to_seconds(?))",
                         [f"trend-test/{i + 1}", i + 1, str(folder), i])
     got = trends.revisions(ws, name, period="2025-12", area=TOTAL, nationality=TOTAL)
-    assert [(r.release_id, r.value, r.flag) for r in got] == [("trend-test/1", "812", ""), ("trend-test/2", "", "s")]
+    assert [(r.release_id, r.value, r.flag, r.revised) for r in got] == [
+        ("trend-test/1", "812", "", False), ("trend-test/2", "", "s", True)]
+    assert trends.revisions(ws, name, period="2025-12") == got, "dimensions not named are read at the total"
+    from typer.testing import CliRunner
+
+    from atlas.commands.profile import register
+
+    app = typer.Typer()
+    register(app)
+    r = CliRunner().invoke(app, ["trends", "releases", "--home", str(ws.home), "--table", name,
+                                 "--cell", "period=2025-12"])
+    assert r.exit_code == 0, r.output
+    assert "trend-test/1" in r.output and "trend-test/2" in r.output

@@ -105,12 +105,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def trends(
-        measure: Annotated[str, typer.Argument(help="stock or flows (partner rounds), or arrivals (register).")] = "stock",
+        measure: Annotated[str, typer.Argument(help="stock or flows (partner rounds), arrivals (register), or releases (what each release of --table showed).")] = "stock",
         level: Annotated[str, typer.Option(help="Admin level of the areas: adm1 or adm2.")] = "adm1",
         granularity: Annotated[str, typer.Option(help="year, quarter or month (partner series).")] = "month",
         area: Annotated[list[str] | None, typer.Option(help="Only these areas (codes at --level); repeat.")] = None,
         nationality: Annotated[str | None, typer.Option(help="Only this nationality (ISO3).")] = None,
         revisions: Annotated[bool, typer.Option(help="Also list which release showed which figure of the total series.")] = False,
+        table: Annotated[str | None, typer.Option(help="With `releases`: a released table, e.g. migrants_by_district_nationality_sex.")] = None,
+        cell: Annotated[list[str] | None, typer.Option(help="With `releases`: DIMENSION=CODE (others at their total); repeat.")] = None,
         format: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "csv",
         out: Out = None,
         home: Home = None,
@@ -119,9 +121,20 @@ def register(app: typer.Typer) -> None:
         from atlas.communities import trends as tr
         from atlas.errors import RejectedInput
 
-        if measure not in ("stock", "flows", "arrivals") or granularity not in ("year", "quarter", "month"):
-            raise RejectedInput("measure is stock, flows or arrivals; granularity year, quarter or month")
+        if measure not in ("stock", "flows", "arrivals", "releases") or granularity not in ("year", "quarter", "month"):
+            raise RejectedInput("measure is stock, flows, arrivals or releases; granularity year, quarter or month")
         ws = open_workspace(home)
+        if measure == "releases":
+            if not table or any("=" not in c for c in cell or []):
+                raise RejectedInput("releases needs --table NAME and cells as --cell DIMENSION=CODE")
+            coords = dict(c.split("=", 1) for c in cell or [])
+            history = [r.model_dump() for r in tr.revisions(ws, table, **coords)]
+            if format == "json":
+                _emit(json.dumps(history, indent=2, ensure_ascii=False), out)
+            else:
+                _emit("release_id,created_at,value,flag,revised\n" + "".join(
+                    f"{r['release_id']},{r['created_at']},{r['value']},{r['flag']},{r['revised']}\n" for r in history), out)
+            return
         with console.status("Protecting the series…"):
             if measure == "arrivals":
                 result = tr.arrivals_trend(ws, level=level)

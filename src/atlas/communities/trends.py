@@ -89,6 +89,7 @@ class Revision(BaseModel):
     created_at: str
     value: str
     flag: str
+    revised: bool = False  # differs from the previous release that showed this cell
 
 
 class Trend(BaseModel):
@@ -264,7 +265,12 @@ def series(trend: Trend, area: str = TOTAL, nationality: str = TOTAL) -> list[Po
 
 
 def revisions(ws: Workspace, table: str, **coords: str) -> list[Revision]:
-    """Which release showed which figure: the published cell of `table` at `coords` in every release."""
+    """Which release showed which figure: the published cell of `table` at `coords` in every release.
+
+    A table released again on newer batches (a routine release of stocks by area and nationality) is also
+    a time series of what was published; `revised` marks a figure that differs from the previous release.
+    Dimensions not named in `coords` are read at their total.
+    """
     with ws.connect(read_only=True) as con:
         rows = con.execute("SELECT release_id, created_at, path FROM releases ORDER BY created_at, release_id").fetchall()
     out = []
@@ -276,11 +282,12 @@ def revisions(ws: Workspace, table: str, **coords: str) -> list[Revision]:
             continue
         cells = pd.read_csv(csv, dtype=str, keep_default_na=False)
         mask = np.ones(len(cells), dtype=bool)
-        for d, code in coords.items():
-            if d in cells:
-                mask &= (cells[d] == code).to_numpy()
+        for d in cells.columns.drop(["value", "flag"], errors="ignore"):
+            mask &= (cells[d] == coords.get(d, TOTAL)).to_numpy()
         for r in cells[mask].itertuples(index=False):
-            out.append(Revision(release_id=str(rid), created_at=_iso(created), value=str(r.value), flag=str(r.flag)))
+            before = out[-1] if out else None
+            out.append(Revision(release_id=str(rid), created_at=_iso(created), value=str(r.value), flag=str(r.flag),
+                                revised=before is not None and (before.value, before.flag) != (str(r.value), str(r.flag))))
     return out
 
 
