@@ -232,7 +232,10 @@ def test_special_run_request_approved_by_a_steward(fresh: TestClient) -> None:
     page = fresh.get(status).text
     assert "Approved, protected and released" in page and "for the shelter plan" in page
     link = re.search(r'href="(/releases/aid-agency-2026/\d+/aid-agency)"', page).group(1)
-    assert "Nationalities by sex" in fresh.get(link).text
+    released = fresh.get(link).text
+    assert "Nationalities by sex" in released and f'src="{link}/figures/by_nationality_sex.bars.svg' in released
+    bars = fresh.get(f"{link}/figures/by_nationality_sex.bars.svg?lang=es")
+    assert bars.status_code == 200 and bars.text.lstrip().startswith("<svg") and "Nacionalidad" in bars.text
     signed_in(fresh, "otto")
     assert fresh.get(link).status_code == 403
     assert fresh.get(status).status_code == 404

@@ -17,7 +17,7 @@ from atlas.protection.protected import ProtectedTable
 from atlas.web.portal.i18n import Translator
 from atlas.web.state import ServedWorkspace
 
-KINDS = ("map", "pyramid")
+KINDS = ("map", "pyramid", "bars")
 _draw_lock = threading.Lock()  # Matplotlib and vl-convert are not safe to drive from several threads at once
 
 
@@ -50,7 +50,9 @@ def area_dim(table: ProtectedTable) -> str | None:
 
 def can_draw(table: ProtectedTable, kind: str) -> bool:
     names = set(table.dim_names)
-    return area_dim(table) is not None if kind == "map" else {"age", "sex"} <= names
+    if kind == "map":
+        return area_dim(table) is not None
+    return {"age", "sex"} <= names if kind == "pyramid" else "nationality" in names
 
 
 def first_with(tables: list[ProtectedTable], kind: str) -> ProtectedTable | None:
@@ -69,12 +71,18 @@ def _pyramid(table: ProtectedTable, lang: str) -> str:
     return charts.to_svg(charts.pyramid(table, lang=lang))
 
 
+def _bars(table: ProtectedTable, lang: str) -> str:
+    return charts.to_svg(charts.nationality_bars(table, lang=lang))
+
+
 def draw(cache: FigureCache, ws: ServedWorkspace, folder: Path, table: ProtectedTable, kind: str, lang: str,
          source: str) -> str:
-    """The SVG of one figure of one released table (map or population pyramid)."""
+    """The SVG of one figure of one released table (map, population pyramid or nationality bars)."""
     if not can_draw(table, kind):
         raise AtlasError(f"table {table.name} cannot be drawn as a {kind}")
-    make = (lambda: _map(ws, table, lang, source)) if kind == "map" else (lambda: _pyramid(table, lang))
+    makers = {"map": lambda: _map(ws, table, lang, source), "pyramid": lambda: _pyramid(table, lang),
+              "bars": lambda: _bars(table, lang)}
+    make = makers[kind]
     return cache.get((str(folder), table.name, kind, lang), make)
 
 

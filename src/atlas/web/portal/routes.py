@@ -67,6 +67,7 @@ def _release_view(request: Request, row: cat.ReleaseRow) -> dict:
     return {"row": row, "tables": tables, "meta": row.metadata(),
             "maps": [t for t in tables if figures.can_draw(t, "map")],
             "pyramids": [t for t in tables if figures.can_draw(t, "pyramid")],
+            "bars": [t for t in tables if figures.can_draw(t, "bars")],
             "areas": {t.name: figures.area_rows(t) for t in tables}}
 
 
