@@ -199,12 +199,20 @@ def _interactive_link(table: ProtectedTable, geometries: Geometries | None, o: B
     return [f'<p class="note"><a href="{name}">{html.escape(ui(o.lang, "interactive"))}</a></p>']
 
 
+def _text_dir(text: str) -> str:
+    """Direction of a heading from its own script (an English table title stays left to right in an Arabic pack)."""
+    from atlas.outputs.shaping import needs_shaping
+
+    return "rtl" if needs_shaping(text) else "ltr"
+
+
 def _section(table: ProtectedTable, geometries: Geometries | None, o: BriefOptions, i: int,
              areas: Areas | None = None) -> tuple[str, list[str]]:
     key = f"t{i}"
     figs = _maps(table, geometries, o, key) + _charts(table, o, key, areas)
+    heading = table.title or table.name
     parts = [
-        f'<section class="table-section" id="{key}"><h2 dir="auto">{html.escape(table.title or table.name)}</h2>',
+        f'<section class="table-section" id="{key}"><h2 dir="{_text_dir(heading)}">{html.escape(heading)}</h2>',
         narrative(table, o.lang, period=o.period).html(),
         *_interactive_link(table, geometries, o),
         *figs,
