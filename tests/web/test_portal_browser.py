@@ -144,6 +144,8 @@ def test_partner_requests_a_special_run_and_a_steward_approves_it(browser: Any, 
     assert "Approved, protected and released" in partner.locator("main").inner_text()
     partner.get_by_role("link", name="Open release").click()
     assert "Nationalities by sex" in partner.locator("main").inner_text()
+    partner.wait_for_load_state("networkidle")
+    assert image_loaded(partner, 'img[src*=".bars.svg"]')
     shot(partner, "special_release")
     partner.context.close()
     steward.context.close()
