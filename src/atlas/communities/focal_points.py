@@ -26,7 +26,7 @@ from atlas.privacy.audit import log_event
 from atlas.privacy.consent import check_channel, withdraw
 from atlas.privacy.pseudonym import pseudonym
 from atlas.privacy.purposes import check_purposes
-from atlas.privacy.vault import _entries, _open, store_identifiers
+from atlas.privacy.vault import open_fields, store_identifiers
 from atlas.store.keys import Keys
 
 CONTACT_FIELDS = ("full_name", "phone", "email", "other_contact")
@@ -225,7 +225,7 @@ def _gate(con: duckdb.DuckDBPyConnection, actor: Actor, purpose: str, agreement:
 
 
 def _open_contact(con: duckdb.DuckDBPyConnection, keys: Keys, ps: str) -> dict[str, str]:
-    return {r[1]: _open(keys, r) for r in _entries(con, ps, list(CONTACT_FIELDS))}
+    return open_fields(con, keys, ps, CONTACT_FIELDS)
 
 
 def contact(con: duckdb.DuckDBPyConnection, keys: Keys, actor: Actor, focal_id: str, *, purpose: str,

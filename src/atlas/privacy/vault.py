@@ -197,6 +197,16 @@ def _entries(con: duckdb.DuckDBPyConnection, pseudonym: str, fields: list[str] |
     return [r for r in rows if fields is None or r[1] in fields]
 
 
+def open_fields(con: duckdb.DuckDBPyConnection, keys: Keys, pseudonym: str, fields: list[str] | tuple[str, ...]
+                ) -> dict[str, str]:
+    """The latest value of each of `fields` held for a pseudonym (absent fields are left out).
+
+    For services whose own gate has already authorised and audited the release (e.g. consent-gated
+    focal-point contacts); people-facing reveals go through `reveal`, which checks `read_vault`.
+    """
+    return {r[1]: _open(keys, r) for r in _entries(con, pseudonym, list(fields))}
+
+
 def reveal(con: duckdb.DuckDBPyConnection, keys: Keys, pseudonym: str, actor: Actor, purpose: str,
            fields: list[str] | None = None) -> dict[str, str]:
     """Decrypt one person's identifiers for a stated purpose; authorised, then audited before decryption."""
