@@ -54,8 +54,9 @@ class Held:
 
 
 def held_by(con: duckdb.DuckDBPyConnection, recipient: str) -> list[Held]:
+    # rowid keeps insertion order on the embedded file; PostgreSQL has none, so names break the tie there
     rows = con.execute("SELECT release_id, table_name, population, dimensions, cells FROM release_tables "
-                       "WHERE recipient = ? ORDER BY published_at, rowid", [recipient]).fetchall()
+                       "WHERE recipient = ? ORDER BY published_at, rowid, release_id, table_name", [recipient]).fetchall()
     out = []
     for rid, name, pop, dims, cells in rows:
         dimensions = [Dimension(d["name"], d["parent"], d.get("labels", {}), d.get("sensitive", False))
