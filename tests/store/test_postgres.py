@@ -151,7 +151,9 @@ def test_demo_ingest_and_protected_table_equal_the_embedded_result(server: Works
     from atlas.tables.spec import load_spec
 
     embedded = _embedded(tmp_path)
-    PgKeyStore(str(server.settings.database_url)).save(json.loads((embedded.home / "keyring.json").read_text()))
+    store = PgKeyStore(str(server.settings.database_url))
+    store.load()
+    store.save(json.loads((embedded.home / "keyring.json").read_text()))
     server = Workspace.open(server.settings)
     people = generate_population(2000, areas=demo_areas(), host_country="XAT", seed=11, out=tmp_path / "people.csv")
     mapping = Path(str(resources.files("atlas.demo").joinpath("people_mapping.yaml")))
@@ -308,3 +310,17 @@ def test_erasure_and_compaction_in_server_mode(server: Workspace, tmp_path: Path
     assert after[0] == before[0] - 1 and after[4] == before[4] - 2
     compaction = compact_store(server)
     assert compaction.bytes_after <= compaction.bytes_before
+
+
+def test_concurrent_keyring_changes_are_refused_not_lost(server: Workspace) -> None:
+    from atlas.store.keys import Keyring
+    from atlas.store.master import load_master
+    from atlas.store.pg_keyring import PgKeyStore
+
+    url, master = str(server.settings.database_url), load_master(server.settings)
+    slow = PgKeyStore(url)
+    stale = slow.load()  # another process reads the keyring ...
+    Keyring(PgKeyStore(url)).add_data_key(master)  # ... this one rotates meanwhile ...
+    with pytest.raises(KeyProblem, match="another process"):
+        slow.save(stale | {"active": 1})  # ... and the late write is refused instead of dropping key #2
+    assert set(Keyring(PgKeyStore(url)).open(master).data_keys) == {1, 2}

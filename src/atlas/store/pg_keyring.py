@@ -19,6 +19,7 @@ class PgKeyStore:
 
     def __init__(self, url: str):
         self.url = url
+        self._seen: str | None = None  # the document last read: a save over a newer one is refused
 
     def _read(self, *, schema_required: bool = True) -> str | None:
         eng = engine(self.url)
@@ -44,6 +45,7 @@ class PgKeyStore:
         doc = self._read()
         if doc is None:
             raise KeyProblem(f"The database {redact(self.url)} holds no keyring: run `atlas init` first.")
+        self._seen = doc
         try:
             return json.loads(doc)
         except ValueError as exc:
@@ -54,8 +56,16 @@ class PgKeyStore:
         eng = engine(self.url)
         try:
             with eng.begin() as con:
-                done = con.execute(keyring.update().where(keyring.c.id == _ROW).values(doc=text, updated_at=sa.func.now()))
-                if not done.rowcount:
+                if self._seen is None:
                     con.execute(keyring.insert().values(id=_ROW, doc=text))
+                else:
+                    done = con.execute(keyring.update().where(keyring.c.id == _ROW, keyring.c.doc == self._seen)
+                                       .values(doc=text, updated_at=sa.func.now()))
+                    if not done.rowcount:
+                        raise KeyProblem("The keyring was changed by another process during this key operation; "
+                                         "nothing was saved: run it again.")
+            self._seen = text
+        except sa.exc.IntegrityError as exc:
+            raise KeyProblem("Another process created this workspace's keyring at the same time.") from exc
         finally:
             eng.dispose()
