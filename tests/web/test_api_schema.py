@@ -9,7 +9,7 @@ from schemathesis.checks import not_a_server_error
 
 from .conftest import World, make_client
 
-BOUNDED = settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+BOUNDED = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
                    database=None)
 
 
