@@ -70,3 +70,18 @@ def test_portal_page_shows_the_profile_without_script(client: tuple[TestClient, 
     assert "What was suppressed" in r.text and "<svg" in r.text and "<script>" not in r.text
     assert c.get("/communities/profile", params={"area": "XAT01"},
                  headers={"Authorization": auth["pat"]}).status_code == 403
+
+
+def test_profile_of_a_drawn_polygon(client: tuple[TestClient, dict[str, str]]) -> None:
+    from atlas.geo.boundaries import active_geometries
+
+    c, auth = client
+    with c.app.state.workspace.connect(read_only=True) as con:  # type: ignore[attr-defined]
+        geoms = active_geometries(con, "XAT", 2)
+    shape = geoms[geoms["pcode"] == "XAT0101"].geometry.iloc[0].buffer(-0.001)
+    r = c.post("/api/v1/profiles", json=shape.__geo_interface__, headers={"Authorization": auth["ana"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["area"]["codes"] == ["XAT0101"] and r.json()["area"]["how"] == "polygon"
+    bad = c.post("/api/v1/profiles", json={"type": "Point", "coordinates": [0, 0]},
+                 headers={"Authorization": auth["ana"]})
+    assert bad.status_code in (400, 422)

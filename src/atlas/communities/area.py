@@ -58,13 +58,20 @@ def resolve_code(con: duckdb.DuckDBPyConnection, code: str) -> AreaSelection:
                                  hint="list the areas with `atlas geo list`, or pass --polygon FILE")])
 
 
-def read_polygon(path: Path) -> BaseGeometry:
-    """The union of the polygons of a GeoJSON geometry, Feature or FeatureCollection (WGS84 lon/lat)."""
-    try:
-        doc: Any = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RejectedInput(f"{path} is not a readable GeoJSON file",
-                            issues=[Issue("polygon-unreadable", str(exc)[:200], file=str(path))]) from None
+def read_polygon(path: Path | dict[str, Any]) -> BaseGeometry:
+    """The union of the polygons of a GeoJSON geometry, Feature or FeatureCollection (WGS84 lon/lat),
+    given as a file or as the parsed document (an API body)."""
+    if isinstance(path, dict):
+        doc: Any = path
+        path = Path("<request body>")
+    else:
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RejectedInput(f"{path} is not a readable GeoJSON file",
+                                issues=[Issue("polygon-unreadable", str(exc)[:200], file=str(path))]) from None
+    if not isinstance(doc, dict):
+        raise RejectedInput(f"{path} is not a GeoJSON object", issues=[Issue("polygon-shape", "not an object")])
     geoms = [f.get("geometry") for f in doc.get("features", [])] if doc.get("type") == "FeatureCollection" else [
         doc.get("geometry") if doc.get("type") == "Feature" else doc]
     try:
@@ -83,7 +90,8 @@ def read_polygon(path: Path) -> BaseGeometry:
     return out.buffer(0) if not out.is_valid else out
 
 
-def resolve_polygon(con: duckdb.DuckDBPyConnection, path: Path, *, min_share: float = MIN_SHARE) -> AreaSelection:
+def resolve_polygon(con: duckdb.DuckDBPyConnection, path: Path | dict[str, Any], *,
+                    min_share: float = MIN_SHARE) -> AreaSelection:
     """Finest-level areas with at least `min_share` of their land inside the polygon (else the largest overlap)."""
     polygon = read_polygon(path)
     level = con.execute("SELECT max(level) FROM geo_sets WHERE active").fetchone()
@@ -104,5 +112,6 @@ def resolve_polygon(con: duckdb.DuckDBPyConnection, path: Path, *, min_share: fl
     picked = share[share >= min_share] if (share >= min_share).any() else share[share == share.max()]
     codes = tuple(areas.loc[picked.index, "pcode"])
     names = dict(zip(areas["pcode"], areas["name"].astype(str), strict=True))
-    return AreaSelection(str(path), f"adm{int(level[0])}", codes, {c: names[c] for c in codes}, "polygon",
+    asked = "polygon" if isinstance(path, dict) else str(path)
+    return AreaSelection(asked, f"adm{int(level[0])}", codes, {c: names[c] for c in codes}, "polygon",
                          {c: float(share[i]) for i, c in zip(picked.index, codes, strict=True)})

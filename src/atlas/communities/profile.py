@@ -118,7 +118,7 @@ class ProfileResult:
     selection: AreaSelection
 
 
-def select_area(ws: Workspace, area: str | None, polygon: Path | None) -> AreaSelection:
+def select_area(ws: Workspace, area: str | None, polygon: Path | dict | None) -> AreaSelection:
     """Exactly one of an admin code or a polygon file."""
     if (area is None) == (polygon is None):
         raise RejectedInput("give an admin code or a polygon, not both and not neither",
@@ -207,7 +207,7 @@ def protect_section_tables(ws: Workspace, specs: list, chosen: tuple[Section, ..
     return out, withheld
 
 
-def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | None = None,
+def build_profile(ws: Workspace, area: str | None = None, *, polygon: Path | dict | None = None,
                   nationality: str | None = None, protection: ProtectionSpec = DEFAULT_PROTECTION,
                   purpose: str = "statistics", today: dt.date | None = None,
                   actor: Actor | None = None) -> ProfileResult:

@@ -8,9 +8,9 @@ every route uses cell-key perturbation with the workspace's minimum count.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 
 from atlas.communities.diaspora import DiasporaView, diaspora_view
 from atlas.communities.profile import Profile, build_profile
@@ -33,6 +33,17 @@ def profile(request: Request, area: Area, principal: Annotated[Principal, allowe
             purpose: Annotated[str, Query(pattern=r"^[a-z_]{2,40}$")] = "statistics") -> Profile:
     """Community profile of an area (and optionally one nationality), with what was suppressed."""
     return build_profile(served_workspace(request), area, nationality=nationality,
+                         protection=_protection(request), purpose=purpose, actor=principal.actor).profile
+
+
+@router.post("/profiles", response_model=Profile)
+def profile_of_polygon(request: Request, principal: Annotated[Principal, allowed("define_tables")],
+                       polygon: Annotated[dict[str, Any], Body(description="GeoJSON Polygon, MultiPolygon, Feature "
+                                                                            "or FeatureCollection (WGS84).")],
+                       nationality: Iso3 = None,
+                       purpose: Annotated[str, Query(pattern=r"^[a-z_]{2,40}$")] = "statistics") -> Profile:
+    """Community profile of a drawn area: the admin areas with at least half of their land inside it."""
+    return build_profile(served_workspace(request), polygon=polygon, nationality=nationality,
                          protection=_protection(request), purpose=purpose, actor=principal.actor).profile
 
 
