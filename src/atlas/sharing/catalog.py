@@ -13,6 +13,7 @@ from atlas.errors import Issue, NotFound, PolicyRefused, RejectedInput
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event
 from atlas.sharing.agreement import ActiveCrisis, Agreement, agreement_from_json
+from atlas.store.tx import atomic, lock
 
 STATUSES = ("active", "suspended", "revoked")
 
@@ -26,15 +27,17 @@ def add_agreement(con: duckdb.DuckDBPyConnection, actor: Actor, agreement: Agree
     body = json.dumps(agreement.model_dump(mode="json", exclude={"crisis_state", "version", "status"}),
                       sort_keys=True)
     digest = hashlib.sha256(body.encode()).hexdigest()
-    row = con.execute("SELECT max(version) FROM agreements WHERE name = ?", [agreement.name]).fetchone()
-    version = int(row[0] or 0) + 1 if row else 1
-    con.execute("INSERT INTO agreements VALUES (?, ?, ?, ?, now(), ?)",
-                [agreement.name, version, body, digest, actor.name])
-    if current is None:
-        con.execute("INSERT INTO agreement_states VALUES (?, ?, ?, now(), ?)",
-                    [agreement.name, agreement.status, f"version {version} added", actor.name])
-    log_event(con, actor.name, "agreement.add", agreement.name, None,
-              {"version": version, "sha256": digest, "recipients": agreement.parties.recipients})
+    with atomic(con):
+        lock(con, "agreements")  # two stewards adding versions at once on PostgreSQL get 2 and 3, not 2 twice
+        row = con.execute("SELECT max(version) FROM agreements WHERE name = ?", [agreement.name]).fetchone()
+        version = int(row[0] or 0) + 1 if row else 1
+        con.execute("INSERT INTO agreements VALUES (?, ?, ?, ?, now(), ?)",
+                    [agreement.name, version, body, digest, actor.name])
+        if current is None:
+            con.execute("INSERT INTO agreement_states VALUES (?, ?, ?, now(), ?)",
+                        [agreement.name, agreement.status, f"version {version} added", actor.name])
+        log_event(con, actor.name, "agreement.add", agreement.name, None,
+                  {"version": version, "sha256": digest, "recipients": agreement.parties.recipients})
     return get_agreement(con, agreement.name)
 
 

@@ -115,7 +115,7 @@ def shared_cursor(url: str, *, temp_dir: Path, memory_limit: str, threads: int,
             con = connect_postgres(url, temp_dir=temp_dir, memory_limit=memory_limit, threads=threads,
                                    read_only=read_only)
             _shared[key] = con
-    cur = con.cursor()
+        cur = con.cursor()
     cur.execute(f"USE {ALIAS}")
     return cur
 
