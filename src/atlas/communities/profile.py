@@ -154,7 +154,7 @@ def _language(field: str, code: str) -> str | None:
 
     try:
         return language(code).name
-    except Exception:  # noqa: BLE001 - an unknown code keeps its code
+    except NotFound:
         return None
 
 
