@@ -216,3 +216,18 @@ def test_unknown_area_and_ambiguous_request(ws) -> None:
         build_profile(ws, "XAT9999")
     with pytest.raises(RejectedInput):
         build_profile(ws)
+
+
+def test_cell_key_profile_agrees_with_the_standard_tables(ws) -> None:
+    """Same people, same key, same figure: the district's size and its women equal the standard table's cells."""
+    from importlib import resources
+
+    from atlas.tables.service import protected_tables
+    from atlas.tables.spec import load_spec
+
+    spec = load_spec(Path(str(resources.files("atlas.demo").joinpath("specs/migrants_by_district_nationality_sex.yaml"))))
+    (table,) = protected_tables(ws, [spec])
+    cells = table.cells.set_index(["area", "nationality", "sex"])["value"]
+    p = build_profile(ws, DISTRICT).profile
+    women = next(c.value for c in p.sections[0].cells if c.codes == {"age": TOTAL, "sex": "female"})
+    assert p.size == cells[(DISTRICT, TOTAL, TOTAL)] and women == cells[(DISTRICT, TOTAL, "female")]
