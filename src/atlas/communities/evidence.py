@@ -277,6 +277,21 @@ def search(con: duckdb.DuckDBPyConnection, query: str | None, *, actor: Actor | 
     return frame
 
 
+def item(con: duckdb.DuckDBPyConnection, evidence_id: str, *, actor: Actor | None = None,
+         audience: Audience = "public") -> dict[str, Any]:
+    """One item as an audience may see it; an item hidden from the audience is as unknown as a missing one."""
+    who = _check_reader(con, actor, audience)
+    shown, params = _audience_sql(audience)
+    cur = con.execute(f"""SELECT evidence_id, title, body, themes, places, nationalities, period_start, period_end,
+        method, sensitivity, reliability, credibility, source, review_status FROM evidence
+        WHERE evidence_id = ? AND {shown}""", [evidence_id, *params])
+    names, row = [d[0] for d in cur.description], cur.fetchone()
+    if row is None:
+        raise NotFound(f"No evidence {evidence_id!r} for a {audience} audience.")
+    log_event(con, who, "evidence.view", f"evidence:{evidence_id}", None, {"audience": audience})
+    return dict(zip(names, row, strict=True))
+
+
 def link(con: duckdb.DuckDBPyConnection, actor: Actor, evidence_id: str, target_kind: str, target_id: str) -> None:
     """Attach an item to a community profile, a briefing pack or a network (what it documents)."""
     _authorize_editor(con, actor, evidence_id)
