@@ -324,3 +324,11 @@ def test_concurrent_keyring_changes_are_refused_not_lost(server: Workspace) -> N
     with pytest.raises(KeyProblem, match="another process"):
         slow.save(stale | {"active": 1})  # ... and the late write is refused instead of dropping key #2
     assert set(Keyring(PgKeyStore(url)).open(master).data_keys) == {1, 2}
+
+
+def test_bad_or_unreachable_database_urls_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceProblem, match="must be a PostgreSQL URL"):
+        Workspace.open(_settings("mysql://db/atlas", tmp_path))
+    with pytest.raises(WorkspaceProblem, match="not reachable") as caught:
+        Workspace.open(_settings("postgresql+psycopg://atlas:s3cret-pw@127.0.0.1:1/atlas", tmp_path))
+    assert "s3cret-pw" not in caught.value.message and "atlas:***@" in caught.value.message

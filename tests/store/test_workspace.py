@@ -119,9 +119,8 @@ def test_tampered_database_file_is_a_clear_error(home: Path) -> None:
     for pos in range(4096, len(data), 4096):
         data[pos + 100] ^= 0xFF
     db.write_bytes(bytes(data))
-    with pytest.raises((WorkspaceProblem, KeyProblem)):
-        with ws.connect() as con:
-            con.execute("SELECT count(*) FROM canary").fetchall()
+    with pytest.raises((WorkspaceProblem, KeyProblem)), ws.connect() as con:
+        con.execute("SELECT count(*) FROM canary").fetchall()
 
 
 def test_tampered_keyring_is_a_clear_error(home: Path) -> None:

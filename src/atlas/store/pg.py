@@ -53,6 +53,9 @@ def postgres_extension_path() -> Path:
     tag = hashlib.sha256(str(shipped).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"atlas-duckdb-ext-{os.getuid()}-{tag}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o077 or folder.is_symlink():
+        raise WorkspaceProblem(f"{folder} is not a private folder of this user; remove it and try again.")
     link = folder / "postgres_scanner.duckdb_extension"
     if not link.is_symlink() or Path(os.readlink(link)) != shipped:
         tmp = folder / f".link-{os.getpid()}"
