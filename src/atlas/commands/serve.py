@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,6 +42,7 @@ def serve(
     if workers > 1 and not settings.database_url:
         raise WorkspaceProblem("The embedded store is held by one process: use --workers 1, or set "
                                "ATLAS_DATABASE_URL (PostgreSQL server mode) for several workers.")
+    _private_temp(settings.home / "tmp")
     store = "PostgreSQL" if settings.database_url else f"embedded store at {settings.home}"
     console.print(f"Atlas API on http://{host}:{port}/api/v1 ({store}, {workers} worker(s)); "
                   f"OpenAPI at /openapi.json")
@@ -50,6 +52,14 @@ def serve(
         uvicorn.run("atlas.web.app:app_from_environment", factory=True, workers=workers, **options)
     else:
         uvicorn.run(create_app(settings), **options)
+
+
+def _private_temp(folder: Path) -> None:
+    """Uploads the framework spools to disk land in the workspace's 0700 tmp folder, not in /tmp (workers too)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None
 
 
 def register(app: typer.Typer) -> None:
