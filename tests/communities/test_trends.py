@@ -115,3 +115,36 @@ def test_revisions_say_which_release_showed_which_figure(ws, stock: trends.Trend
                                  "--cell", "period=2025-12"])
     assert r.exit_code == 0, r.output
     assert "trend-test/1" in r.output and "trend-test/2" in r.output
+
+
+@pytest.fixture(scope="module")
+def two_rounds(tmp_path_factory: pytest.TempPathFactory):
+    """A register ingested twice: a round a year earlier (a subset) and the current one."""
+    from importlib import resources
+
+    from atlantis_store import build_atlantis
+
+    from atlas.ingest.pipeline import IngestOptions, ingest_file
+
+    root = tmp_path_factory.mktemp("rounds")
+    ws = build_atlantis(root / "ws", root / "scratch", rows=1500, seed=4)
+    people = pd.read_csv(root / "scratch" / "people.csv", dtype=str, keep_default_na=False)
+    earlier = people.iloc[:900].copy()
+    earlier["interview_date"] = "2024-11-15"
+    earlier["consent_date"] = earlier["consent_date"].where(earlier["consent_date"] == "", "2024-11-15")
+    earlier["record_id"] = earlier["record_id"].str.replace("HOST-P", "HOST-Q")
+    earlier.loc[earlier["arrival_year"] > "2024", "arrival_year"] = "2024"
+    path = root / "scratch" / "round_2024.csv"
+    earlier.to_csv(path, index=False)
+    mapping = Path(str(resources.files("atlas.demo").joinpath("people_mapping.yaml")))
+    ingest_file(ws, path, IngestOptions(mapping=mapping, source_name="Demo register"))
+    return ws
+
+
+def test_register_rounds_give_a_stock_series(two_rounds) -> None:
+    result = trends.register_trend(two_rounds, source="Demo register", granularity="year")
+    line = trends.series(result.trend)
+    assert [p.period for p in line] == ["2024", "2026"]
+    assert line[0].value is not None and line[1].value is not None and line[0].value < line[1].value
+    assert set(result.table.cells["flag"]) == {"c"}
+    assert not [p.value for p in result.trend.points if p.value is not None and 0 < p.value < 10]

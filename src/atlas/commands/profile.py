@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def trends(
-        measure: Annotated[str, typer.Argument(help="stock or flows (partner rounds), arrivals (register), or releases (what each release of --table showed).")] = "stock",
+        measure: Annotated[str, typer.Argument(help="stock or flows (partner rounds), register (register rounds), arrivals (register), or releases (what each release of --table showed).")] = "stock",
         level: Annotated[str, typer.Option(help="Admin level of the areas: adm1 or adm2.")] = "adm1",
         granularity: Annotated[str, typer.Option(help="year, quarter or month (partner series).")] = "month",
         area: Annotated[list[str] | None, typer.Option(help="Only these areas (codes at --level); repeat.")] = None,
@@ -113,6 +113,7 @@ def register(app: typer.Typer) -> None:
         revisions: Annotated[bool, typer.Option(help="Also list which release showed which figure of the total series.")] = False,
         table: Annotated[str | None, typer.Option(help="With `releases`: a released table, e.g. migrants_by_district_nationality_sex.")] = None,
         cell: Annotated[list[str] | None, typer.Option(help="With `releases`: DIMENSION=CODE (others at their total); repeat.")] = None,
+        source: Annotated[str | None, typer.Option(help="With `register`: only batches of this source (as ingested).")] = None,
         format: Annotated[str, typer.Option("--format", "-f", help="json or csv.")] = "csv",
         out: Out = None,
         home: Home = None,
@@ -121,8 +122,10 @@ def register(app: typer.Typer) -> None:
         from atlas.communities import trends as tr
         from atlas.errors import RejectedInput
 
-        if measure not in ("stock", "flows", "arrivals", "releases") or granularity not in ("year", "quarter", "month"):
-            raise RejectedInput("measure is stock, flows, arrivals or releases; granularity year, quarter or month")
+        if measure not in ("stock", "flows", "register", "arrivals", "releases") or granularity not in (
+                "year", "quarter", "month"):
+            raise RejectedInput("measure is stock, flows, register, arrivals or releases; "
+                                "granularity year, quarter or month")
         ws = open_workspace(home)
         if measure == "releases":
             if not table or any("=" not in c for c in cell or []):
@@ -138,6 +141,9 @@ def register(app: typer.Typer) -> None:
         with console.status("Protecting the series…"):
             if measure == "arrivals":
                 result = tr.arrivals_trend(ws, level=level)
+            elif measure == "register":
+                result = tr.register_trend(ws, source=source, level=level, granularity=granularity,  # type: ignore[arg-type]
+                                           nationality=nationality, areas=tuple(area or ()))
             else:
                 result = tr.partner_trend(ws, measure, level=level, granularity=granularity,  # type: ignore[arg-type]
                                           nationality=nationality, areas=tuple(area or ()))
@@ -145,8 +151,8 @@ def register(app: typer.Typer) -> None:
         doc = trend.model_dump()
         if revisions:
             doc["revisions"] = {p.period: [r.model_dump() for r in tr.revisions(ws, trend.table, **(
-                {"period": p.period} if measure != "arrivals" else {"arrival_year": p.period}), area="_T",
-                nationality="_T")] for p in tr.series(trend)}
+                {"period": p.period} if measure != "arrivals" else {"arrival_year": p.period}))]
+                for p in tr.series(trend)}
         if format == "json":
             _emit(json.dumps(doc, indent=2, ensure_ascii=False), out)
             return

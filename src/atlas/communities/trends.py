@@ -215,6 +215,55 @@ def partner_trend(ws: Workspace, measure: Literal["stock", "flows"] = "stock", *
     return TrendResult(_trend(table, measure, granularity, level, _breaks(live), _vintages(df)), table)
 
 
+_ROUNDS = """
+SELECT e.nationality, e.adm0, e.adm1, e.adm2, coalesce(e.area, e.adm0) AS place, e.ckey_units, b.source,
+       strftime(max(e.event_date) OVER (PARTITION BY e.batch_id), '%Y-%m') AS reported
+FROM eligible e JOIN batches b USING (batch_id)
+WHERE e.event_date IS NOT NULL AND (CAST(? AS VARCHAR) IS NULL OR b.source = ?)
+  AND e.adm0 IN (SELECT DISTINCT country FROM atlas_gazetteer)
+"""
+
+
+def register_trend(ws: Workspace, *, source: str | None = None, level: str = "adm1",
+                   granularity: Granularity = "month", nationality: str | None = None,
+                   areas: tuple[str, ...] = (), protection: ProtectionSpec = PERSON_PROTECTION,
+                   purpose: str = "statistics", actor: Actor | None = None) -> TrendResult:
+    """Stocks from successive register batches: each batch counts the people registered in that round, dated
+    by its last registration; cell-key perturbed, so a person keeps one key in every round and table."""
+    from atlas.tables.compute import prepare_duckdb
+
+    name = f"trend.register.{level}.{granularity}"
+    with ws.connect() as con:
+        who = actor or actor_for(con, ws.settings.user)
+        authorize(who, "define_tables", {"tables": [name], "purpose": purpose}, con=con)
+        prepare_duckdb(con, "person", purpose)
+        df = con.execute(_ROUNDS, [source, source]).df()
+        if df.empty:
+            raise NotFound("no register batches with dated records", issues=[Issue("no-series", name)])
+        df["period"] = _period_code(df["reported"].str[:4].astype(int), df["reported"].str[5:7].astype(int),
+                                    granularity)
+        if nationality:
+            df = df[df["nationality"] == nationality.upper()]
+        df = df.assign(area=df[level].fillna(df["adm1"] if level == "adm2" else df["adm0"]).fillna(df["adm0"]))
+        finest = df.groupby(["period", "area", "nationality"], as_index=False, dropna=False).agg(
+            value=("ckey_units", "size"), ckey=("ckey_units", "sum"))
+        finest["n"] = finest["value"]
+        finest["nationality"] = finest["nationality"].fillna("unknown")
+        if areas:
+            finest = finest[finest["area"].isin(areas)]
+        spec = _spec(name, level, protection)
+        cube = build_cube(spec, finest, {"area": flat_dimension("area", areas) if areas else gazetteer(con)})
+        table = protect(cube, spec.policy, names=name, measure="count",
+                        title=f"People registered per round, by {granularity}, area and nationality")
+        log_event(con, who.name, "table", name, purpose=purpose, keys=ws.keys,
+                  detail={"dimensions": ["period", "area", "nationality"], "method": protection.method,
+                          "cells": len(table), "trend": "register"})
+        sign_head(con, ws.keys)
+    trend = _trend(table, "stock", granularity, level, _breaks(df), [])
+    trend.notes.append("Each register batch is a round: its people are counted at the month of its last record.")
+    return TrendResult(trend, table)
+
+
 def arrivals_trend(ws: Workspace, *, level: str = "adm1", since: int = 2015, population: list | None = None,
                    protection: ProtectionSpec = PERSON_PROTECTION, purpose: str = "statistics",
                    actor: Actor | None = None) -> TrendResult:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 
 from atlas.communities.diaspora import DiasporaView, diaspora_view
 from atlas.communities.profile import Profile, build_profile
-from atlas.communities.trends import Trend, arrivals_trend, partner_trend
+from atlas.communities.trends import Trend, arrivals_trend, partner_trend, register_trend
 from atlas.tables.spec import ProtectionSpec
 from atlas.web.auth import Principal, allowed, served_workspace
 
@@ -57,7 +57,7 @@ def diaspora(request: Request, principal: Annotated[Principal, allowed("define_t
 
 
 @router.get("/trends/{measure}", response_model=Trend)
-def trend(request: Request, measure: Literal["stock", "flows", "arrivals"],
+def trend(request: Request, measure: Literal["stock", "flows", "register", "arrivals"],
           principal: Annotated[Principal, allowed("define_tables")],
           level: Annotated[Literal["adm1", "adm2"], Query()] = "adm1",
           granularity: Annotated[Literal["year", "quarter", "month"], Query()] = "month",
@@ -66,5 +66,8 @@ def trend(request: Request, measure: Literal["stock", "flows", "arrivals"],
     ws = served_workspace(request)
     if measure == "arrivals":
         return arrivals_trend(ws, level=level, actor=principal.actor).trend
+    if measure == "register":
+        return register_trend(ws, level=level, granularity=granularity, nationality=nationality,
+                              areas=tuple(area or ()), actor=principal.actor).trend
     return partner_trend(ws, measure, level=level, granularity=granularity, nationality=nationality,
                          areas=tuple(area or ()), actor=principal.actor).trend
