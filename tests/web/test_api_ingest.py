@@ -43,3 +43,17 @@ def test_only_ingest_permission_may_upload(client, world) -> None:
     assert client.post("/api/v1/ingest", files=_files()).status_code == 401
     no_ext = client.post("/api/v1/ingest", files=_files(name="people"), headers=bearer(world, "alice"))
     assert no_ext.status_code == 422
+
+
+def test_uploaded_identifiers_are_not_left_readable_on_disk(client, world) -> None:
+    names = ("Wilhelmina Zarkovsky", "Bartholomew Quennell")
+    data = ("record_id,full_name,sex,age,nationality,district\n"
+            f"11,{names[0]},F,34,VEN,HT0111\n12,{names[1]},M,40,DOM,HT0112\n").encode()
+    r = client.post("/api/v1/ingest", files=_files(data, "named.csv"), data={"country": "HTI"},
+                    headers=bearer(world, "alice"))
+    assert r.status_code == 201 and r.json()["committed"] is True
+    assert any(c["identifier"] for c in r.json()["columns"])
+    for path in (p for p in world.home.rglob("*") if p.is_file()):
+        blob = path.read_bytes()
+        for name in names:
+            assert name.encode() not in blob and name.encode("utf-16-le") not in blob, path
