@@ -11,14 +11,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from independent_audit import attacker_bounds
 
 from atlas.protection.cube import Cube, Dimension
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.secondary import audit_intervals, protect_secondary
 from atlas.tables import hierarchy as h
 from atlas.tables.margins import compute_margins
-
-from independent_audit import attacker_bounds
 
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     report_multiple_bugs=False)

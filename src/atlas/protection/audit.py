@@ -142,10 +142,15 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
         left = bounds.pending()
         if len(left) == 0:
             break
-        if step in ("few", "local") and n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100):
+        few = n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100)
+        if step in ("few", "local") and few:
             local_cells(a, bounds, left, caps, deadline)
-        elif step in ("sums", "exact"):
-            h = h or equality_lp(a, b, caps)
+        elif step == "exact" or (step == "sums" and not few):
+            if h is None:
+                h = equality_lp(a, b, caps)
+                h.setOptionValue("simplex_strategy", 1)  # dual simplex for the cold first solve
+                h.run()
+                h.setOptionValue("simplex_strategy", 4)
             if step == "sums":
                 sum_rounds(h, bounds)
             else:

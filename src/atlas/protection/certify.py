@@ -8,8 +8,9 @@ is needed only for the few left. Certificates come from, cheapest per proven cel
 1. the interior-point centre of the component (zero objective, no crossover), which moves almost every
    cell that can move at all (large components only);
 2. simplex solves of signed sums of the cells still unproven (warm-started: one model, costs changed);
-3. the same LP restricted to a cell's neighbourhood with the cells outside held at their true values (a
-   restriction: still a certificate for the whole table), for the last few cells of a large component.
+3. the same LP restricted to a cell's neighbourhood (closed down the hierarchies, see
+   `milp.neighbourhood`) with the cells outside held at their true values (a restriction: still a
+   certificate for the whole table), for the last few cells of a large component.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import scipy.sparse as sp
 
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.lp import equality_lp, solve_costs
+from atlas.protection.milp import neighbourhood
 
 CENTRE_ABOVE = 400
 SUM_ROUNDS = 12
 SUM_PROGRESS = 0.05
-LOCAL_RADII = (1, 2)
-LOCAL_BELOW = 2_000
+LOCAL_RADII = (1, 2, 3)
+LOCAL_BELOW = 6_000
 
 
 @dataclass
@@ -99,8 +101,11 @@ def sum_rounds(h: highspy.Highs, bounds: Bounds, rounds: int = SUM_ROUNDS) -> No
 def exact_cells(h: highspy.Highs, bounds: Bounds, cells: np.ndarray, deadline: float | None = None) -> None:
     """Exact LP max (and min when still needed) of each unproven cell of `cells`, until `deadline`."""
     for j in cells:
-        if deadline is not None and time.perf_counter() > deadline:
-            return
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return
+            h.setOptionValue("time_limit", left)
         if bounds.proven(j):
             continue
         idx = np.array([j])
@@ -126,11 +131,12 @@ def local_cells(a: sp.csr_matrix, bounds: Bounds, cells: np.ndarray, cap: np.nda
     pattern = sp.csr_matrix((a != 0).astype(np.int8))
     by_col = pattern.T.tocsr()
     row_len = np.diff(pattern.indptr)
+    everywhere = np.ones(a.shape[1], dtype=bool)
     for j in cells:
         for radius in LOCAL_RADII:
             if bounds.proven(j) or bounds.refuted[j] or (deadline is not None and time.perf_counter() > deadline):
                 break
-            nb = _walk(pattern, by_col, j, radius)
+            nb = neighbourhood(a, np.array([j]), radius, everywhere)
             if len(nb) > LOCAL_BELOW:
                 break
             rows = np.unique(by_col[nb].indices)
@@ -168,16 +174,3 @@ def extremes(sub: sp.csr_matrix, x: np.ndarray, cap: np.ndarray, pos: int) -> tu
         tables.append(res[1])
         hi, lo = (res[0], lo) if sense else (hi, max(res[0], 0.0))
     return lo, hi, tables
-
-
-def _walk(pattern: sp.csr_matrix, by_col: sp.csr_matrix, start: int, radius: int) -> np.ndarray:
-    seen = np.array([start])
-    frontier = seen
-    for _ in range(radius):
-        rows = np.unique(by_col[frontier].indices)
-        reach = np.unique(pattern[rows].indices)
-        frontier = np.setdiff1d(reach, seen, assume_unique=True)
-        if len(frontier) == 0:
-            break
-        seen = np.union1d(seen, frontier)
-    return seen

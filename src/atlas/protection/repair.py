@@ -31,7 +31,9 @@ REPAIR_RADII = (1, 2, 3)
 CHECK_RADII = (1, 2)
 FALLBACK_RADII = (1, 2, 3, 4, 6)
 MILP_SECONDS = 1.0
-MAX_LOCAL = 20_000
+MAX_LOCAL = 100_000
+MAX_MILP = 20_000
+AUDIT_SHARE = 0.5
 FINAL_AUDIT_BELOW = 5_000
 
 
@@ -90,7 +92,8 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     space = st.space
     allowed = ~st.forced & (st.current | st.fixed_unknown)
     supp = supp.copy()
-    res = audit_space(space, supp, req, st.primary, deadline=deadline)
+    now = time.perf_counter()
+    res = audit_space(space, supp, req, st.primary, deadline=now + AUDIT_SHARE * max(0.0, deadline - now))
     bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
     if len(bad) == 0:
         return Repaired(supp, res, 0, 0, False)
@@ -118,7 +121,9 @@ def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, c
     space = local.st.space
     for radius in REPAIR_RADII:
         cells = local.neighbours(i, radius, allowed)
-        if len(cells) > MAX_LOCAL or not _possible(local, i, cells, supp, allowed):
+        if len(cells) > MAX_MILP:  # new cells next to i only; the suppressed ones further out may move
+            cells = np.union1d(cells[supp[cells]], local.neighbours(i, 1, allowed))
+        if len(cells) > MAX_MILP or not _possible(local, i, cells, supp, allowed):
             continue
         seconds = max(0.2, min(milp_seconds * max(1.0, len(cells) / 1000), deadline - time.perf_counter()))
         reach = 4.0 * max(float(r[i]) for r in local.req) + 1.0
@@ -143,14 +148,16 @@ def _possible(local: _Local, i: int, cells: np.ndarray, supp: np.ndarray, allowe
 
 
 def _fallback(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray) -> bool:
-    """Suppress every publishable cell of the smallest neighbourhood of `i` that the LP proves enough."""
+    """Suppress the publishable cells next to `i` (then further out) until the LP on a region proves it."""
     for radius in FALLBACK_RADII:
-        cells = local.neighbours(i, radius, allowed)
-        trial = supp.copy()
-        trial[cells[allowed[cells]]] = True
-        if local.certify(i, trial, cells):
-            supp[:] = trial
-            return True
+        region = local.neighbours(i, radius, allowed)
+        for near in sorted({1, min(radius, 2), radius}):
+            trial = supp.copy()
+            extra = region if near == radius else local.neighbours(i, near, allowed)
+            trial[extra[allowed[extra]]] = True
+            if local.certify(i, trial, region):
+                supp[:] = trial
+                return True
     return False
 
 

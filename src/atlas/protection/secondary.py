@@ -43,6 +43,7 @@ class SuppressionResult:
     repaired: int
     fallback: int = 0
     budget_exhausted: bool = False
+    timings: dict[str, float] | None = None
 
     @property
     def suppressed(self) -> list[np.ndarray]:
@@ -101,12 +102,14 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
     if used == "fast":
         rise = np.where(need, np.maximum(req[1], req[2] - np.maximum(space.value, 0.0)), 0.0)
         supp = mend_singletons(space.relations, supp, costs, ~st.forced & candidates, space.value, rise)
+    patterned = time.perf_counter()
     rep = audit_and_repair(st, req, costs, supp, start + time_limit)
     flags = _flags(cubes, st, rep.supp)
     n_sec = int((rep.supp & ~need & st.current).sum())
     result = to_result(space, cubes, [np.isin(f, [PRIMARY, SECONDARY]) for f in flags], need, req, rep.audit)
-    return SuppressionResult(flags, used, result, time.perf_counter() - start, int(need.sum()), n_sec,
-                             rep.repaired, rep.fallback, rep.exhausted)
+    end = time.perf_counter()
+    return SuppressionResult(flags, used, result, end - start, int(need.sum()), n_sec, rep.repaired, rep.fallback,
+                             rep.exhausted, {"pattern": patterned - start, "audit_repair": end - patterned})
 
 
 def _costs(value: np.ndarray, cost: str) -> np.ndarray:
