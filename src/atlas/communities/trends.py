@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import duckdb
@@ -322,10 +323,8 @@ def revisions(ws: Workspace, table: str, **coords: str) -> list[Revision]:
     """
     with ws.connect(read_only=True) as con:
         rows = con.execute("SELECT release_id, created_at, path FROM releases ORDER BY created_at, release_id").fetchall()
-    out = []
+    out: list[Revision] = []
     for rid, created, path in rows:
-        from pathlib import Path
-
         csv = Path(path) / f"{table}.csv"
         if not csv.exists():
             continue
