@@ -263,12 +263,13 @@ def _include() -> None:
     router.include_router(partner.router)
     router.include_router(steward.router)
     try:
-        from atlas.web.portal import communities
+        from atlas.web.portal import communities, directory
     except ModuleNotFoundError as exc:
         if not (exc.name or "").startswith("atlas.communities"):
             raise
     else:
         router.include_router(communities.router)
+        router.include_router(directory.router)
 
 
 _include()
