@@ -332,3 +332,12 @@ def test_bad_or_unreachable_database_urls_are_clear_errors(tmp_path: Path) -> No
     with pytest.raises(WorkspaceProblem, match="not reachable") as caught:
         Workspace.open(_settings("postgresql+psycopg://atlas:s3cret-pw@127.0.0.1:1/atlas", tmp_path))
     assert "s3cret-pw" not in caught.value.message and "atlas:***@" in caught.value.message
+
+
+def test_one_scheduler_at_a_time_in_both_modes(server: Workspace, tmp_path: Path) -> None:
+    from atlas.sharing.scheduler import run_due
+
+    for ws in (server, _embedded(tmp_path)):
+        with ws.exclusive("scheduler"), pytest.raises(WorkspaceProblem, match="already running"):
+            run_due(ws)
+        assert run_due(ws).runs == []  # the lock went with the block

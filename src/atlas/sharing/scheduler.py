@@ -76,7 +76,11 @@ def due(ws: Workspace, now: datetime) -> dict[str, list[datetime]]:
 def run_due(ws: Workspace, actor: Actor | None = None, *, now: datetime | None = None,
             max_attempts: int = MAX_ATTEMPTS) -> SchedulerReport:
     """One release per agreement covers all its missed slots; failures are retried, then reported."""
-    now = now or datetime.now(UTC)
+    with ws.exclusive("scheduler"):  # two hosts' crons must not release the same slot twice
+        return _run_due(ws, actor, now or datetime.now(UTC), max_attempts)
+
+
+def _run_due(ws: Workspace, actor: Actor | None, now: datetime, max_attempts: int) -> SchedulerReport:
     report = SchedulerReport()
     if actor is None:
         with ws.connect() as con:

@@ -192,6 +192,15 @@ class Workspace:
         self.keys = ring.open(master)
         return new.id
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """Run a job (e.g. the scheduler) in one process at a time, across hosts in server mode."""
+        from atlas.store.exclusive import file_lock, server_lock
+
+        lock = server_lock(self.settings.database_url, name) if self.server else file_lock(self.temp_dir, name)  # type: ignore[arg-type]
+        with lock:
+            yield
+
     def remove_temp(self) -> None:
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
