@@ -56,3 +56,25 @@ def test_an_ad_hoc_table_that_differs_from_the_open_release_by_a_small_group_is_
     with pytest.raises(PolicyRefused) as exc:
         protected_tables(populated, [without], purpose="statistics")
     assert exc.value.clause == "differencing"
+
+
+def test_a_partner_release_cannot_mix_suppression_with_perturbed_open_data(populated: Workspace) -> None:
+    """A perturbed copy of a secondary cell, subtracted from an exact total, would narrow a primary cell."""
+    perturbed = {**BY_DISTRICT, "protection": {"method": "cell_key", "min_count": 10}}
+    a = parse_agreement(agreement_data(
+        name="open-data", parties={"provider": "INS", "recipients": ["public"]}, licence="CC-BY-4.0",
+        special_runs={"allowed": False}, tables=[perturbed], finest_geography="adm2", purposes=["statistics"],
+        disclosure={"method": "cell_key", "min_count": 10}))
+    partner = parse_agreement(agreement_data(tables=[{**BY_DISTRICT, "name": "districts_for_partner"}],
+                                             finest_geography="adm2"))
+    with populated.connect() as con:
+        add_agreement(con, actor_for(con, populated.settings.user), a)
+        add_agreement(con, actor_for(con, populated.settings.user), partner)
+    run_release(populated, a.name)
+    with pytest.raises(PolicyRefused) as exc:
+        run_release(populated, partner.name, purpose="statistics")
+    assert exc.value.clause == "method"
+    with pytest.raises(PolicyRefused):
+        protected_tables(populated, [parse_spec(BY_DISTRICT)], purpose="statistics")
+    (same,) = protected_tables(populated, [parse_spec(perturbed)], purpose="statistics")
+    assert set(same.cells["flag"]) <= {"c", ""}

@@ -22,7 +22,7 @@ def protect(
     policy: DisclosurePolicy,
     *,
     names: Sequence[str] | str = ...,
-    title: str | None = ...,
+    title: str | Sequence[str | None] | None = ...,
     measure: str = ...,
     published_before: list[Cube] | None = ...,
 ) -> ProtectedTable: ...
@@ -32,7 +32,7 @@ def protect(
     policy: DisclosurePolicy,
     *,
     names: Sequence[str] | str = ...,
-    title: str | None = ...,
+    title: str | Sequence[str | None] | None = ...,
     measure: str = ...,
     published_before: list[Cube] | None = ...,
 ) -> list[ProtectedTable]: ...
@@ -43,7 +43,7 @@ def protect(
     policy: DisclosurePolicy,
     *,
     names: Sequence[str] | str = "table",
-    title: str | None = None,
+    title: str | Sequence[str | None] | None = None,
     measure: str = "count",
     published_before: list[Cube] | None = None,
 ) -> ProtectedTable | list[ProtectedTable]:
@@ -53,12 +53,15 @@ def protect(
     labels = [names] * len(cubes) if isinstance(names, str) else list(names)
     if len(labels) != len(cubes):
         raise ValueError("one name per cube")
+    titles = [title] * len(cubes) if title is None or isinstance(title, str) else list(title)
+    if len(titles) != len(cubes):
+        raise ValueError("one title per cube")
     if policy.method == "suppression":
-        out = _suppress(cubes, policy, labels, title, measure, published_before)
+        out = _suppress(cubes, policy, labels, titles, measure, published_before)
     else:
         if measure != "count" and policy.method in ("cell_key", "dp"):
             raise PolicyRefused(f"{policy.method} is implemented for counts only", clause="method")
-        out = [_perturb(c, policy, n, title, measure) for c, n in zip(cubes, labels)]
+        out = [_perturb(c, policy, n, t, measure) for c, n, t in zip(cubes, labels, titles, strict=True)]
     return out[0] if single else out
 
 
@@ -66,7 +69,7 @@ def _suppress(
     cubes: list[Cube],
     policy: DisclosurePolicy,
     names: list[str],
-    title: str | None,
+    titles: list[str | None],
     measure: str,
     published_before: list[Cube] | None,
 ) -> list[ProtectedTable]:
@@ -144,7 +147,7 @@ def _suppress(
                 info_loss=_suppression_loss(cube, masks[i], suppressed[i]),
                 audit=audit_summary,
                 audit_intervals=bounds[i],
-                title=title,
+                title=titles[i],
                 measure=measure,
                 zeros_omitted=cube.zeros_omitted,
                 notes=("Suppressed cells are empty with flag p (primary) or s (secondary).",),

@@ -22,7 +22,7 @@ from atlas.privacy.purposes import check_purpose
 from atlas.privacy.usage import record_usage_for_purpose
 from atlas.privacy.users import actor_for
 from atlas.protection.protected import ProtectedTable
-from atlas.sharing.agreement import Agreement, check_request, with_floor
+from atlas.sharing.agreement import PUBLIC, Agreement, check_request, with_floor
 from atlas.sharing.catalog import get_agreement
 from atlas.sharing.consistency import protect_with_history
 from atlas.sharing.history import Held, data_state, held_by, population, remember
@@ -142,10 +142,10 @@ def produce(con: duckdb.DuckDBPyConnection, ws: Workspace, agreement: Agreement,
 
 
 def _held_by_any(con: duckdb.DuckDBPyConnection, recipients: list[str]) -> list[Held]:
-    """Everything any of the recipients holds: they get one suppression pattern, so pooling their copies
-    reveals nothing that one copy does not."""
+    """Everything any of the recipients holds, open data included (anyone has it): they get one
+    suppression pattern, so pooling their copies reveals nothing that one copy does not."""
     seen: dict[tuple[str, str], Held] = {}
-    for r in recipients:
+    for r in dict.fromkeys([*recipients, PUBLIC]):
         for h in held_by(con, r):
             seen.setdefault((h.release_id, h.name), h)
     return list(seen.values())
