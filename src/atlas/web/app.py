@@ -15,7 +15,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from atlas import __version__
 from atlas.settings import Settings
 from atlas.web import problems
-from atlas.web.api import agreements, audit, directory, ingest, meta, releases, requests, sessions, tables
+from atlas.web.api import (
+    agreements,
+    audit,
+    communities,
+    directory,
+    ingest,
+    meta,
+    releases,
+    requests,
+    sessions,
+    tables,
+)
 from atlas.web.api.tables import RenderCache
 from atlas.web.config import server_settings
 from atlas.web.models import Problem
@@ -91,7 +102,7 @@ def api_router() -> APIRouter:
                                                               (403, "Refused by role or agreement"),
                                                               (404, "Not found"), (422, "Invalid request"),
                                                               (429, "Rate limit exceeded"))})
-    for module in (meta, sessions, agreements, tables, releases, requests, ingest, audit, directory):
+    for module in (meta, sessions, agreements, tables, releases, requests, ingest, audit, directory, communities):
         router.include_router(module.router)
     return router
 
