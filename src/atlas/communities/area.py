@@ -9,6 +9,8 @@ from typing import Any
 
 import duckdb
 import geopandas as gpd
+from shapely import make_valid, unary_union
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -72,22 +74,24 @@ def read_polygon(path: Path | dict[str, Any]) -> BaseGeometry:
                                 issues=[Issue("polygon-unreadable", str(exc)[:200], file=str(path))]) from None
     if not isinstance(doc, dict):
         raise RejectedInput(f"{path} is not a GeoJSON object", issues=[Issue("polygon-shape", "not an object")])
-    geoms = [f.get("geometry") for f in doc.get("features", [])] if doc.get("type") == "FeatureCollection" else [
-        doc.get("geometry") if doc.get("type") == "Feature" else doc]
     try:
+        features = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
+        geoms = [(f.get("geometry") if f.get("type") == "Feature" else f) for f in features]  # type: ignore[union-attr]
         shapes = [shape(g) for g in geoms if g]
-    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any malformed GeoJSON is the caller's input, never a server error
         raise RejectedInput(f"{path} holds an invalid geometry",
-                            issues=[Issue("polygon-invalid", str(exc)[:200], file=str(path))]) from None
+                            issues=[Issue("polygon-invalid", str(exc)[:200] or type(exc).__name__,
+                                          file=str(path))]) from None
     polys = [s for s in shapes if s.geom_type in ("Polygon", "MultiPolygon")]
     if not polys or len(polys) != len(shapes):
         raise RejectedInput(f"{path} must hold polygons only",
                             issues=[Issue("polygon-type", "points and lines do not enclose an area", file=str(path),
                                           value=", ".join(sorted({s.geom_type for s in shapes})) or "none")])
-    out = polys[0]
-    for p in polys[1:]:
-        out = out.union(p)
-    return out.buffer(0) if not out.is_valid else out
+    try:
+        return unary_union([make_valid(p) for p in polys])
+    except (GEOSException, ValueError) as exc:
+        raise RejectedInput(f"{path} holds polygons that cannot be combined",
+                            issues=[Issue("polygon-invalid", str(exc)[:200], file=str(path))]) from None
 
 
 def resolve_polygon(con: duckdb.DuckDBPyConnection, path: Path | dict[str, Any], *,
@@ -111,6 +115,9 @@ def resolve_polygon(con: duckdb.DuckDBPyConnection, path: Path | dict[str, Any],
     share = (metric.intersection(inside).area / metric.area).round(3)
     picked = share[share >= min_share] if (share >= min_share).any() else share[share == share.max()]
     codes = tuple(areas.loc[picked.index, "pcode"])
+    if not codes:
+        raise NotFound(f"the polygon in {path} covers no imported area with measurable land",
+                       issues=[Issue("polygon-outside", "no overlap with a positive area", file=str(path))])
     names = dict(zip(areas["pcode"], areas["name"].astype(str), strict=True))
     asked = "polygon" if isinstance(path, dict) else str(path)
     return AreaSelection(asked, f"adm{int(level[0])}", codes, {c: names[c] for c in codes}, "polygon",
