@@ -252,6 +252,8 @@ def register_trend(ws: Workspace, *, source: str | None = None, level: str = "ad
         finest["nationality"] = finest["nationality"].fillna("unknown")
         if areas:
             finest = finest[finest["area"].isin(areas)]
+        if finest.empty:
+            raise NotFound("no register records for this selection", issues=[Issue("no-series", name)])
         spec = _spec(name, level, protection)
         cube = build_cube(spec, finest, {"area": flat_dimension("area", areas) if areas else gazetteer(con)})
         table = protect(cube, spec.policy, names=name, measure="count",
