@@ -10,7 +10,7 @@ from atlas.errors import NotFound, PolicyRefused
 from atlas.privacy.access import Actor
 from atlas.privacy.pseudonym import pseudonym
 from atlas.privacy.schema import migrate
-from atlas.privacy.vault import VaultTampered, erase, reseal, reveal, store_identifiers
+from atlas.privacy.vault import VaultTampered, erase, open_fields, reseal, reveal, store_identifiers
 from atlas.store.keys import DataKey, Keys, new_key
 
 STEWARD = Actor("stew", frozenset({"steward"}))
@@ -43,6 +43,17 @@ def test_store_accepts_a_duckdb_relation_and_reveal_round_trips(ws) -> None:
         assert reveal(con, ws.keys, "p1", STEWARD, "consular_assistance") == {"contact": "42", "name": "Ana Lima"}
         audit = con.execute("SELECT actor, action, object, purpose FROM audit_log").fetchall()
         assert ("stew", "vault.reveal", "p1", "consular_assistance") in audit
+
+
+def test_open_fields_gives_the_latest_of_the_asked_fields_only(ws) -> None:
+    table = _people(ws.keys, 3)
+    first = table["pseudonym"][0].as_py()
+    with ws.connect() as con:
+        store_identifiers(con, ws.keys, 1, table)
+        store_identifiers(con, ws.keys, 2, pa.table({"pseudonym": [first], "phone": ["+99-555-9999999"]}))
+        got = open_fields(con, ws.keys, first, ("phone", "name", "email"))
+        assert got == {"name": "Zyxwadottir Qelbani 00000", "phone": "+99-555-9999999"}
+        assert open_fields(con, ws.keys, "nobody", ["name"]) == {}
 
 
 def test_tampered_entry_fails_alone(ws) -> None:

@@ -112,8 +112,9 @@ def _coverage(cov: Coverage) -> CoverageTable:
 def responder(request: Request, principal: Caller) -> Principal:
     """A signed-in caller; an anonymous request for contacts is refused *and* written to the audit trail."""
     if principal.anonymous:
+        purpose = request.query_params.get("purpose", "")[:40] or None  # unvalidated yet: bounded in the trail
         with served_workspace(request).connect() as con:
-            log_event(con, ANONYMOUS, "access.refused", request.url.path, request.query_params.get("purpose"),
+            log_event(con, ANONYMOUS, "access.refused", request.url.path, purpose,
                       {"clause": "access:authentication", "reason": "focal-point contacts need a signed-in responder",
                        "roles": ["public"]})
         raise Unauthenticated("Sign in or send an API key: contacts go only to authorised responders.",
