@@ -62,3 +62,14 @@ def current() -> None:
     rev, head = migrate.current(url), migrate.head()
     state = "up to date" if rev == head else "run `atlas db upgrade`"
     console.print(f"{redact(url)}: revision {rev or 'none'}; this Atlas needs {head} ({state}).")
+
+
+@app.command()
+def vacuum() -> None:
+    """Rewrite the tables that lost personal rows (VACUUM FULL; needs the owner role; tables are locked meanwhile)."""
+    from atlas.store.pg import redact
+    from atlas.store.pg_maintenance import vacuum_full
+
+    url = _url()
+    before, after = vacuum_full(url)
+    console.print(f"{redact(url)}: tables rewritten, {before:,} -> {after:,} bytes.")

@@ -132,7 +132,9 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
     key = keys.active
     seal = AESGCM(key.vault_key).encrypt
     lookup_sql(con, keys)
-    con.execute("ALTER TABLE vault ADD COLUMN IF NOT EXISTS lookup VARCHAR")  # stores made before look-up tags
+    if not con.execute("SELECT 1 FROM duckdb_columns() WHERE database_name = 'ws' AND table_name = 'vault' "
+                       "AND column_name = 'lookup'").fetchone():
+        con.execute("ALTER TABLE vault ADD COLUMN lookup VARCHAR")  # stores made before look-up tags (never on PostgreSQL)
     stored, now = 0, datetime.now(UTC)
     pending: Future | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-vault") as writer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from atlas.errors import WorkspaceProblem
 from atlas.store.migrate import engine
 from atlas.store.models import metadata
 
@@ -31,6 +32,7 @@ def vacuum_full(url: str, tables: tuple[str, ...] = PERSONAL_TABLES) -> tuple[in
     eng = engine(url)
     try:
         with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as con:
+            _require_owner(con, tables)
             before = _size(con)
             for table in tables:
                 con.execute(sa.text(f'VACUUM (FULL, ANALYZE) "{table}"'))
@@ -39,6 +41,18 @@ def vacuum_full(url: str, tables: tuple[str, ...] = PERSONAL_TABLES) -> tuple[in
             return before, _size(con)
     finally:
         eng.dispose()
+
+
+def _require_owner(con: sa.Connection, tables: tuple[str, ...]) -> None:
+    """PostgreSQL skips (with a mere warning) tables the role does not own: refuse clearly instead."""
+    owned = con.execute(sa.text("SELECT bool_and(pg_has_role(current_user, c.relowner, 'USAGE')) FROM pg_class c "
+                                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                "WHERE n.nspname = current_schema() AND c.relname = ANY(:t)"), {"t": list(tables)})
+    if not owned.scalar():
+        raise WorkspaceProblem(
+            "The deleted rows are gone from every query, but PostgreSQL keeps their old pages until VACUUM FULL, "
+            "which only the owner of the tables may run: run `atlas db vacuum` with the owner's ATLAS_DATABASE_URL."
+        )
 
 
 def _is_superuser(con: sa.Connection) -> bool:
