@@ -341,3 +341,33 @@ def test_one_scheduler_at_a_time_in_both_modes(server: Workspace, tmp_path: Path
         with ws.exclusive("scheduler"), pytest.raises(WorkspaceProblem, match="already running"):
             run_due(ws)
         assert run_due(ws).runs == []  # the lock went with the block
+
+
+def test_workers_need_no_ddl_rights(server: Workspace, tmp_path: Path) -> None:
+    """The least-privilege role of deploy.md ingests and erases; compaction asks for the owner."""
+    import uuid
+
+    import psycopg
+
+    from atlas.privacy.subjects import erase_subject
+
+    role, url = f"atlas_app_{uuid.uuid4().hex[:8]}", str(server.settings.database_url)
+    admin = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        admin.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        admin.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        app = Workspace.open(_settings(url.replace("postgres@", f"{role}@"), server.home))
+        assert ingest_file(app, people_csv(tmp_path / "p.csv", 40), IngestOptions()).rows_stored == 30
+        with pytest.raises(WorkspaceProblem, match="atlas db vacuum"):
+            erase_subject(app, "Canary Person 2", reason="request")
+        with app.connect(read_only=True) as con:
+            assert find_subjects(con, app.keys, "Canary Person 2") == []
+    finally:
+        from atlas.store.pg import forget_shared
+
+        forget_shared(url.replace("postgres@", f"{role}@"))
+        admin.execute(f"DROP OWNED BY {role}")
+        admin.execute(f"DROP ROLE {role}")
+        admin.close()
