@@ -173,7 +173,7 @@ def random_tables(draw: st.DrawFn) -> tuple[Cube, int]:
     return cube_of(grid, dims), draw(st.integers(3, 5))
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False)
 @given(random_tables(), st.sampled_from(["fast", "optimal"]))
 def test_random_tables_survive_an_independent_attacker(case: tuple[Cube, int], method: str) -> None:
     cube, k = case

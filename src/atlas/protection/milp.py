@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from atlas.protection.lp import INF, new_highs
 
 
-def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allowed: np.ndarray) -> np.ndarray:
+def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allowed: np.ndarray,
+                  closed: bool = True) -> np.ndarray:
     """Cells within `radius` relation hops of `start`, walking only through `allowed` cells, closed downward.
 
     Every cell reached brings all its descendants along every hierarchy (the relations where it is the
@@ -29,7 +30,8 @@ def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allo
     parents = sp.csr_matrix((relations > 0).astype(np.int8))
     seen = np.zeros(relations.shape[1], dtype=bool)
     seen[start] = True
-    seen = _descend(pattern, parents, seen, seen.copy(), allowed)
+    if closed:
+        seen = _descend(pattern, parents, seen, seen.copy(), allowed)
     frontier = seen.copy()
     for _ in range(radius):
         rows = (pattern @ frontier.astype(np.int8)) > 0
@@ -38,7 +40,8 @@ def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allo
         if not frontier.any():
             break
         seen |= frontier
-        seen = _descend(pattern, parents, seen, frontier, allowed)
+        if closed:
+            seen = _descend(pattern, parents, seen, frontier, allowed)
     return np.flatnonzero(seen)
 
 

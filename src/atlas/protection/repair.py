@@ -2,9 +2,10 @@
 
 Each failing primary cell (largest first, so that its new partners often protect smaller cells too) is
 first checked again on its neighbourhood, since earlier repairs may have protected it already. Else a MILP
-(`milp.solve_pattern`) on its 1-, 2-, then 3-hop neighbourhood adds the cheapest suppressions (cells
-outside held at their values: a restriction, hence sound); a MILP that finds no solution in its time
-gives way to its LP relaxation rounded up. Every repair is then certified by the cell's own LP on the
+(`milp.solve_pattern`) adds the cheapest suppressions on its 1-, 2-, then 3-hop neighbourhood, then on
+its 2- and 3-hop neighbourhoods closed down the hierarchies (cells outside held at their values: a
+restriction, hence sound); a MILP that finds no solution in its time gives way to its LP relaxation
+rounded up. Every repair is then certified by the cell's own LP on the
 new pattern (inner bounds, independent of MILP tolerances). More suppression never narrows an interval,
 so the cells proven before stay proven and one pass suffices.
 
@@ -27,7 +28,7 @@ from atlas.protection.interval import ProtectionInterval
 from atlas.protection.milp import neighbourhood, solve_pattern
 from atlas.protection.status import CellStatus
 
-REPAIR_RADII = (1, 2, 3)
+REPAIR_STEPS = ((1, False), (2, False), (3, False), (2, True), (3, True))
 CHECK_RADII = (1, 2)
 FALLBACK_RADII = (1, 2, 3, 4, 6)
 MILP_SECONDS = 1.0
@@ -82,8 +83,8 @@ class _Local:
             self.res.upper[i] = max(self.res.upper[i], hi)
         return ok
 
-    def neighbours(self, i: int, radius: int, through: np.ndarray) -> np.ndarray:
-        return neighbourhood(self.csr, np.array([i]), radius, through)
+    def neighbours(self, i: int, radius: int, through: np.ndarray, closed: bool = True) -> np.ndarray:
+        return neighbourhood(self.csr, np.array([i]), radius, through, closed)
 
 
 def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarray], costs: np.ndarray,
@@ -119,8 +120,8 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
 def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
                  milp_seconds: float, deadline: float) -> bool:
     space = local.st.space
-    for radius in REPAIR_RADII:
-        cells = local.neighbours(i, radius, allowed)
+    for radius, closed in REPAIR_STEPS:
+        cells = local.neighbours(i, radius, allowed, closed)
         if len(cells) > MAX_MILP:  # new cells next to i only; the suppressed ones further out may move
             cells = np.union1d(cells[supp[cells]], local.neighbours(i, 1, allowed))
         if len(cells) > MAX_MILP or not _possible(local, i, cells, supp, allowed):
