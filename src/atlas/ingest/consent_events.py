@@ -47,7 +47,8 @@ def assign_roles(source: Source) -> list[Assignment]:
         if role in taken:
             role = None
         taken.add(role)
-        out.append(Assignment(col, role, False, ColumnRule(field=None, ignore=role is None), "synonym"))
+        rule = ColumnRule(field=None, ignore=role is None)  # type: ignore[call-arg]
+        out.append(Assignment(col, role, False, rule, "synonym"))
     missing = [r for r in ("person", "event") if r not in taken]
     if missing:
         raise RejectedInput(

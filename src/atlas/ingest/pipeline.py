@@ -19,7 +19,7 @@ import pyarrow as pa
 from atlas.errors import Issue, RejectedInput
 from atlas.ingest.columns import Assignment, resolve
 from atlas.ingest.consent import record_person_consent
-from atlas.ingest.mapping import Mapping, load_mapping
+from atlas.ingest.mapping import Kind, Mapping, load_mapping
 from atlas.ingest.plan import Plan, build_plan
 from atlas.ingest.readers import open_source
 from atlas.ingest.readers.source import Source
@@ -66,7 +66,8 @@ class IngestResult:
 
 
 def _mapping(opts: IngestOptions) -> Mapping:
-    m = load_mapping(opts.mapping) if opts.mapping else Mapping(kind=opts.kind)
+    kind: Kind = "aggregate" if opts.kind == "aggregate" else "person"  # consent files never get here
+    m = load_mapping(opts.mapping) if opts.mapping else Mapping(kind=kind)
     if opts.mapping is None or m.kind != opts.kind:
         m = m.model_copy(update={"kind": opts.kind})
     if opts.country:
