@@ -132,7 +132,7 @@ def store_identifiers(con: duckdb.DuckDBPyConnection, keys: Keys, batch_id: int 
     key = keys.active
     seal = AESGCM(key.vault_key).encrypt
     lookup_sql(con, keys)
-    if not con.execute("SELECT 1 FROM duckdb_columns() WHERE database_name = 'ws' AND table_name = 'vault' "
+    if not con.execute("SELECT 1 FROM duckdb_columns() WHERE database_name = current_database() AND table_name = 'vault' "
                        "AND column_name = 'lookup'").fetchone():
         con.execute("ALTER TABLE vault ADD COLUMN lookup VARCHAR")  # stores made before look-up tags (never on PostgreSQL)
     stored, now = 0, datetime.now(UTC)
