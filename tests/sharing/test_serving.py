@@ -13,6 +13,7 @@ from atlas.sharing.catalog import add_agreement, get_agreement, set_status
 from atlas.sharing.release import run_release
 from atlas.sharing.serving import (
     agreement_for,
+    release_file_digest,
     release_files,
     release_for,
     serving_key,
@@ -60,6 +61,9 @@ def test_agreements_and_releases_by_party(shared) -> None:
         row = release_for(con, CONSULATE, "ins-consulate-ven", 1)
         files = release_files(row)
         assert "by_dept_sex.csv" in files and len(files["manifest.json"]["sha256"]) == 64
+        for name in ("by_dept_sex.csv", "manifest.json", "manifest.sig"):
+            assert release_file_digest(row, name) == files[name]["sha256"]
+        assert release_file_digest(row, "../master.key") is None
 
 
 def test_suspension_cuts_access_but_not_the_providers(shared) -> None:

@@ -180,6 +180,15 @@ def release_for(con: duckdb.DuckDBPyConnection, actor: Actor | None, agreement: 
     return row
 
 
+def release_file_digest(row: dict[str, Any], name: str) -> str | None:
+    """The SHA-256 of one file of the package (from the signed manifest), or None when it has no such file."""
+    folder = Path(row["path"])
+    if name in (MANIFEST, SIGNATURE):
+        return sha256_file(folder / name) if (folder / name).is_file() else None
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return next((f["sha256"] for f in manifest["files"] if f["path"] == name), None)
+
+
 def release_files(row: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """File name -> {sha256, bytes} from the package's signed manifest, plus the manifest and signature."""
     folder = Path(row["path"])

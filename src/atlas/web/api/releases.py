@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from atlas.errors import NotFound
-from atlas.sharing.serving import release_files, release_for, visible_releases
+from atlas.sharing.serving import release_file_digest, release_files, release_for, visible_releases
 from atlas.web.auth import Caller, served_workspace
 from atlas.web.etags import not_modified, quoted
 from atlas.web.models import FileOut, ReleaseDetail, ReleaseOut
@@ -76,10 +76,10 @@ def release_file(agreement: Agreement,
     """Download one file; its ETag is its SHA-256 in the signed manifest (answers 304 when unchanged)."""
     with served_workspace(request).connect() as con:
         row = release_for(con, principal.actor, agreement, version, recipient=recipient)
-    files = release_files(row)
-    if name not in files:
+    digest = release_file_digest(row, name)
+    if digest is None:
         raise NotFound(f"Release {agreement}/{version} has no file {name!r}.")
-    etag = quoted(files[name]["sha256"])
+    etag = quoted(digest)
     public = row["recipient"] == "public"
     headers = {"ETag": etag, "Cache-Control": ("public" if public else "private") + ", max-age=86400, immutable"}
     if not_modified(request, etag):
