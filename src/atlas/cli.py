@@ -45,7 +45,9 @@ def init(
 
     settings = settings_for(home)
     result = Workspace.init(settings)
-    console.print(f"[green]Workspace created at {result.home}[/green] (encrypted at rest).")
+    where = ("records in PostgreSQL, identifiers sealed by Atlas" if settings.database_url
+             else "encrypted at rest")
+    console.print(f"[green]Workspace created at {result.home}[/green] ({where}).")
     if result.key_file:
         console.print(
             f"[bold yellow]A new master key was written to {result.key_file} (mode 0600).[/bold yellow]\n"

@@ -23,7 +23,8 @@ def rotate(
     ws = open_workspace(home)
     if data:
         new_id = ws.rotate_data_key()
-        console.print(f"Store re-encrypted under data key #{new_id}; the old data key is retired.")
+        what = "Vault re-sealed" if ws.settings.database_url else "Store re-encrypted"
+        console.print(f"{what} under data key #{new_id}; the old data key is retired.")
     fresh = new_key()
     ws.rotate_master(fresh)
     if ws.settings.master_key is None:
