@@ -29,7 +29,8 @@ from atlas.protection.milp import neighbourhood, solve_pattern
 from atlas.protection.status import CellStatus
 
 REPAIR_STEPS = ((1, False), (2, False), (3, False), (2, True), (3, True))
-CHECK_RADII = (1, 2)
+CHECK_RADII = (1, 2, 3)
+MAX_CHECK = 6_000
 FALLBACK_RADII = (1, 2, 3, 4, 6)
 MILP_SECONDS = 1.0
 MAX_LOCAL = 100_000
@@ -103,7 +104,7 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     before = int(supp.sum())
     fallback, exhausted = 0, False
     for i in bad[np.lexsort((bad, -space.value[bad]))]:
-        if any(local.certify(i, supp, local.neighbours(i, r, supp)) for r in CHECK_RADII):
+        if any(local.certify(i, supp, cells) for cells in _checks(local, i, supp)):
             continue
         if time.perf_counter() > deadline:
             exhausted = True
@@ -135,10 +136,21 @@ def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, c
                 continue
             new = supp.copy()
             new[found] = True
-            if local.certify(i, new, local.neighbours(i, radius + 1, new)):
+            if local.certify(i, new, cells):
                 supp[:] = new
                 return True
     return False
+
+
+def _checks(local: _Local, i: int, supp: np.ndarray) -> list[np.ndarray]:
+    """Small neighbourhoods of suppressed cells around `i` on which to check it again."""
+    out = []
+    for radius in CHECK_RADII:
+        cells = local.neighbours(i, radius, supp, closed=False)
+        if len(cells) > MAX_CHECK:
+            break
+        out.append(cells)
+    return out
 
 
 def _possible(local: _Local, i: int, cells: np.ndarray, supp: np.ndarray, allowed: np.ndarray) -> bool:
