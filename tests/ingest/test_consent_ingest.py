@@ -132,3 +132,16 @@ def test_events_file_needs_person_and_event_columns_and_reject_policy_stores_not
     with pytest.raises(RejectedInput, match="refused whole"):
         ingest_file(people, bad, IngestOptions(kind="consent", policy="reject"))
     assert _eligible(people, "research") == ["A1"]
+
+
+def test_the_cli_ingests_a_consent_events_file(people: Workspace, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from atlas.cli import app
+
+    events = _csv(tmp_path / "withdrawals.csv", ["person id", "event", "purposes", "date", "channel"],
+                  [["A1", "withdrawn", "statistics", "2024-03-01", "SMS"]])
+    result = CliRunner().invoke(app, ["ingest", str(events), "--kind", "consent", "--home", str(people.home)],
+                                env={"ATLAS_HOME": str(people.home)})
+    assert result.exit_code == 0, result.output
+    assert "A1" not in _eligible(people, "statistics")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from atlas.commands.common import console, open_workspace
 
-Kind = Annotated[str, typer.Option(help="Record kind: person (microdata) or aggregate (partner counts).")]
+Kind = Annotated[str, typer.Option(help="Record kind: person (microdata), aggregate (partner counts) or consent (consent events: given or withdrawn, per person).")]
 
 
 def _summary(result) -> None:
@@ -39,8 +39,8 @@ def _run(file: Path, kind: str, mapping: Path | None, source: str | None, policy
     from atlas.ingest.pipeline import IngestOptions, ingest_file
     from atlas.ingest.report import default_report_path
 
-    if kind not in ("person", "aggregate"):
-        raise typer.BadParameter("kind must be person or aggregate", param_hint="--kind")
+    if kind not in ("person", "aggregate", "consent"):
+        raise typer.BadParameter("kind must be person, aggregate or consent", param_hint="--kind")
     if policy not in ("reject", "quarantine"):
         raise typer.BadParameter("policy must be reject or quarantine", param_hint="--policy")
     ws = open_workspace(home)
