@@ -12,6 +12,7 @@ was not proven (conservative).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,7 +135,7 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
         return bounds
     caps = np.full(n, cap)
     if n > CENTRE_ABOVE:
-        z = centre(a, b, caps)
+        z = centre(a, b, caps, deadline)
         if z is not None:
             bounds.see(z)
     h = None
@@ -146,8 +147,12 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
         if step in ("few", "local") and few:
             local_cells(a, bounds, left, caps, deadline)
         elif step == "exact" or (step == "sums" and not few):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             if h is None:
                 h = equality_lp(a, b, caps)
+                if deadline is not None:
+                    h.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
                 h.setOptionValue("simplex_strategy", 1)  # dual simplex for the cold first solve
                 h.run()
                 h.setOptionValue("simplex_strategy", 4)

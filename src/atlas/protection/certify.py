@@ -69,9 +69,11 @@ class Bounds:
         return not self.need[j] or self.holds_at(j, self.lower[j], self.upper[j])
 
 
-def centre(a: sp.csr_matrix, b: np.ndarray, cap: np.ndarray) -> np.ndarray | None:
+def centre(a: sp.csr_matrix, b: np.ndarray, cap: np.ndarray, deadline: float | None = None) -> np.ndarray | None:
     """A point deep inside {u >= 0, u <= cap, a u = b}: interior-point method on a zero objective."""
     h = equality_lp(a, b, cap)
+    if deadline is not None:
+        h.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
     h.run()

@@ -11,8 +11,10 @@ so the cells proven before stay proven and one pass suffices.
 
 When the budget is spent, each cell still failing gets the safe, over-protecting choice: every publishable
 cell of its smallest neighbourhood that the LP then proves wide enough is suppressed. A cell that even that
-cannot protect stays failing: the audit fails and `protect()` refuses the table. An unaudited table is
-never returned.
+cannot protect stays failing, and so do all cells beyond the first `MAX_FALLBACK`, or left when the
+fallback has used as much time again as the budget (a table that far from protected is not worth
+over-suppressing cell by cell): the audit fails and `protect()` refuses the table. An unaudited table is
+never returned, and the whole run takes at most about twice its `time_limit`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ CHECK_RADII = (1, 2, 3)
 MAX_CHECK = 6_000
 FALLBACK_RADII = (1, 2, 3, 4, 6)
 MILP_SECONDS = 1.0
+MAX_FALLBACK = 1_000
 MAX_LOCAL = 100_000
 MAX_MILP = 20_000
 AUDIT_SHARE = 0.5
@@ -95,6 +98,7 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     allowed = ~st.forced & (st.current | st.fixed_unknown)
     supp = supp.copy()
     now = time.perf_counter()
+    hard = deadline + max(1.0, deadline - now)
     res = audit_space(space, supp, req, st.primary, deadline=now + AUDIT_SHARE * max(0.0, deadline - now))
     bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
     if len(bad) == 0:
@@ -102,12 +106,15 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     res.lower[bad], res.upper[bad], res.exact[bad] = space.value[bad], space.value[bad], False
     local = _Local(st, req, res)
     before = int(supp.sum())
-    fallback, exhausted = 0, False
+    fallback, exhausted, tried = 0, False, 0
     for i in bad[np.lexsort((bad, -space.value[bad]))]:
         if any(local.certify(i, supp, cells) for cells in _checks(local, i, supp)):
             continue
         if time.perf_counter() > deadline:
             exhausted = True
+            tried += 1
+            if tried > MAX_FALLBACK or time.perf_counter() > hard:
+                break
         elif _repair_cell(local, i, supp, allowed, costs, milp_seconds, deadline):
             continue
         fallback += int(_fallback(local, i, supp, allowed))
