@@ -14,7 +14,7 @@ cell of its smallest neighbourhood that the LP then proves wide enough is suppre
 cannot protect stays failing, and so do all cells beyond the first `MAX_FALLBACK`, or left when the
 fallback has used as much time again as the budget (a table that far from protected is not worth
 over-suppressing cell by cell): the audit fails and `protect()` refuses the table. An unaudited table is
-never returned, and the whole run takes at most about twice its `time_limit`.
+never returned, and the whole run takes at most about twice its `time_limit` (plus `FALLBACK_FLOOR`).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ MAX_CHECK = 6_000
 FALLBACK_RADII = (1, 2, 3, 4, 6)
 MILP_SECONDS = 1.0
 MAX_FALLBACK = 1_000
+FALLBACK_FLOOR = 10.0
 MAX_LOCAL = 100_000
 MAX_MILP = 20_000
 AUDIT_SHARE = 0.5
@@ -98,7 +99,7 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     allowed = ~st.forced & (st.current | st.fixed_unknown)
     supp = supp.copy()
     now = time.perf_counter()
-    hard = deadline + max(1.0, deadline - now)
+    hard = deadline + max(FALLBACK_FLOOR, deadline - now)
     res = audit_space(space, supp, req, st.primary, deadline=now + AUDIT_SHARE * max(0.0, deadline - now))
     bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
     if len(bad) == 0:
