@@ -45,9 +45,9 @@ class AuditResult:
         return self.cells[~self.cells["protected"]]
 
     def summary(self) -> dict[str, int | bool]:
-        """Counts stored with a release."""
+        """Counts stored with a release; `exposed` counts cells whose exact LP bounds coincide."""
         c = self.cells
-        exposed = c["primary"] & ~c["protected"] & (c["upper"] - c["lower"] <= 1e-9)
+        exposed = c["primary"] & ~c["protected"] & c["exact"] & (c["upper"] - c["lower"] <= 1e-9)
         return {"suppressed": len(c), "primary": int(c["primary"].sum()), "exact": int(c["exact"].sum()),
                 "exposed": int(exposed.sum()), "unprotected": int((~c["protected"]).sum()), "ok": self.ok}
 
