@@ -24,7 +24,7 @@ from atlas.ingest.readers.source import Source
 from atlas.ingest.report import write_report
 from atlas.ingest.synonyms import CONSENT_EVENT_HEADERS
 from atlas.privacy.access import Actor, authorize
-from atlas.privacy.audit import log_event, sign_head
+from atlas.privacy.audit import log_event
 from atlas.privacy.users import actor_for
 from atlas.store.fields import Field
 from atlas.store.workspace import Workspace
@@ -115,34 +115,12 @@ def ingest_consent_events(ws: Workspace, path: Path, opts: pipeline.IngestOption
         authorize(who, "ingest", {"file": path.name}, con=con)
         register_macros(con)
         pipeline._register_privacy(con, ws)
-        dup = pipeline._duplicate(con, source)
-        if dup is not None and not opts.force:
-            raise RejectedInput(f"{path.name} was already ingested as batch {dup} (same SHA-256); use --force to ingest it again.",
-                                issues=[Issue("duplicate-file", "same content as an earlier batch", file=str(path),
-                                              hint=f"batch {dup}")])
+        pipeline.refuse_duplicate(con, source, path, opts)
         pipeline._source_view(con, source)
         assigns = assign_roles(source)
         roles = {a.field: a for a in assigns if a.field}
-        con.execute("BEGIN TRANSACTION")
-        try:
-            result = _run(con, ws, source, assigns, roles, opts, today, step)
-            if opts.dry_run or (opts.policy == "reject" and result.issues):
-                con.execute("ROLLBACK")
-            else:
-                pipeline._log(con, ws, who.name, "ingest", result, source)
-                con.execute("COMMIT")
-                result.committed = True
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        if not result.committed:
-            pipeline._log(con, ws, who.name, "ingest.validate" if opts.dry_run else "ingest.refused", result, source)
-        sign_head(con, ws.keys)
-    if opts.policy == "reject" and result.issues and not opts.dry_run:
-        raise RejectedInput(f"{path.name}: {result.issue_count} problem(s) in {result.rows_quarantined} row(s); "
-                            "the batch was refused whole (policy: reject) and nothing was stored.",
-                            issues=result.issues, detail={"report": str(result.report)})
-    return result
+        return pipeline.run_batch(con, ws, who.name, source, path, opts,
+                                  lambda: _run(con, ws, source, assigns, roles, opts, today, step))
 
 
 def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, assigns: list[Assignment],

@@ -158,12 +158,7 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         register_macros(con)
         _register_privacy(con, ws)
         _leave_room_for_python(con, ws.settings.memory_limit)
-        dup = _duplicate(con, source)
-        if dup is not None and not opts.force:
-            raise RejectedInput(
-                f"{path.name} was already ingested as batch {dup} (same SHA-256); use --force to ingest it again.",
-                issues=[Issue("duplicate-file", "same content as an earlier batch", file=str(path), hint=f"batch {dup}")],
-            )
+        refuse_duplicate(con, source, path, opts)
         _source_view(con, source)
         columns = source.columns
         skip_rows(con, columns, mapping)
@@ -171,22 +166,44 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
             columns = melt(con, columns, mapping, str(path)).columns
         assigns, notes = resolve(columns, mapping, str(path))
         _check_ambiguous_headers(source, assigns)
-        begin(con)
-        try:
+
+        def work() -> IngestResult:
             result = _run(con, ws, source, mapping, assigns, opts, today, step)
             result.notes = notes
-            if opts.dry_run or (opts.policy == "reject" and result.issues):
-                con.execute("ROLLBACK")
-            else:
-                _log(con, ws, who.name, "ingest", result, source)
-                con.execute("COMMIT")
-                result.committed = True
-        except BaseException:
+            return result
+
+        return run_batch(con, ws, who.name, source, path, opts, work)
+
+
+def refuse_duplicate(con: duckdb.DuckDBPyConnection, source: Source, path: Path, opts: IngestOptions) -> None:
+    """The same file twice is refused unless forced (SHA-256 of the bytes)."""
+    dup = _duplicate(con, source)
+    if dup is not None and not opts.force:
+        raise RejectedInput(
+            f"{path.name} was already ingested as batch {dup} (same SHA-256); use --force to ingest it again.",
+            issues=[Issue("duplicate-file", "same content as an earlier batch", file=str(path), hint=f"batch {dup}")],
+        )
+
+
+def run_batch(con: duckdb.DuckDBPyConnection, ws: Workspace, actor: str, source: Source, path: Path,
+              opts: IngestOptions, work: Callable[[], IngestResult]) -> IngestResult:
+    """One batch in one transaction: committed, or rolled back on a dry run, a refused batch or any error
+    (a killed process leaves the store as it was); logged and signed either way."""
+    begin(con)
+    try:
+        result = work()
+        if opts.dry_run or (opts.policy == "reject" and result.issues):
             con.execute("ROLLBACK")
-            raise
-        if not result.committed:
-            _log(con, ws, who.name, "ingest.validate" if opts.dry_run else "ingest.refused", result, source)
-        sign_head(con, ws.keys)
+        else:
+            _log(con, ws, actor, "ingest", result, source)
+            con.execute("COMMIT")
+            result.committed = True
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    if not result.committed:
+        _log(con, ws, actor, "ingest.validate" if opts.dry_run else "ingest.refused", result, source)
+    sign_head(con, ws.keys)
     if opts.policy == "reject" and result.issues and not opts.dry_run:
         raise RejectedInput(
             f"{path.name}: {result.issue_count} problem(s) in {result.rows_quarantined} row(s); "
