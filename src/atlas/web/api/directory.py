@@ -66,10 +66,11 @@ class ContactSheet(BaseModel):
     withheld: int = Field(description="Focal points left out (no reason is given per person).")
 
 
-class EvidenceHit(BaseModel):
+class _EvidenceTags(BaseModel):
+    """What describes an evidence item in every answer: its tags, period, method and grading."""
+
     evidence_id: str
     title: str
-    excerpt: str
     themes: list[str]
     places: list[str]
     nationalities: list[str]
@@ -80,24 +81,16 @@ class EvidenceHit(BaseModel):
     reliability: str | None = None
     credibility: int | None = None
     review_status: str
+
+
+class EvidenceHit(_EvidenceTags):
+    excerpt: str
     score: float | None = None
 
 
-class EvidenceItem(BaseModel):
-    evidence_id: str
-    title: str
+class EvidenceItem(_EvidenceTags):
     body: str = Field(description="The stored text: clean, cleared after review, or the reviewed redacted copy.")
-    themes: list[str]
-    places: list[str]
-    nationalities: list[str]
-    period_start: date | None = None
-    period_end: date | None = None
-    method: str
-    sensitivity: str
-    reliability: str | None = None
-    credibility: int | None = None
     source: str | None = None
-    review_status: str
 
 
 def _table(t: ProtectedTable) -> dict[str, Any]:
