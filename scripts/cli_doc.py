@@ -15,7 +15,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 def rows() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
 
-    def walk(cmd, prefix: list[str]) -> None:  # noqa: ANN001
+    def walk(cmd, prefix: list[str]) -> None:
         subs = getattr(cmd, "commands", None)
         if subs:
             for name, sub in subs.items():

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _commands() -> list[str]:
     out: list[str] = []
 
-    def walk(c, prefix: list[str]) -> None:  # noqa: ANN001
+    def walk(c, prefix: list[str]) -> None:
         subs = getattr(c, "commands", None)
         if subs:
             for name, sub in subs.items():

@@ -9,14 +9,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from independent_audit import attacker_bounds, equations
 
 from atlas.protection.cube import Cube, Dimension
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.secondary import audit_intervals, protect_secondary
 from atlas.tables import hierarchy as h
 from atlas.tables.margins import compute_margins
-
-from independent_audit import attacker_bounds, equations
 
 
 def cube_of(finest: pd.DataFrame, dims: list[Dimension]) -> Cube:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from atlas.privacy.users import actor_for
-from atlas.protection.protect import protect
 from atlas.protection.cube import Cube
+from atlas.protection.protect import protect
 from atlas.sharing.agreement import parse_agreement
 from atlas.sharing.catalog import add_agreement
 from atlas.sharing.release import run_release

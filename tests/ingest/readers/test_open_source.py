@@ -11,7 +11,6 @@ import pytest
 from atlas.errors import RejectedInput
 from atlas.ingest.readers import open_source
 
-
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(200)
 
 

@@ -12,7 +12,6 @@ from atlas.errors import Issue
 from atlas.ingest.readers.hxl import SEARCH_ROWS, find_hashtag_row
 from atlas.ingest.readers.source import ReadLimits, SourceColumn, build_columns, reject
 
-
 _NUMBER = re.compile(r"^[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?$")
 
 

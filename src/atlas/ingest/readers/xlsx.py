@@ -11,8 +11,8 @@ import duckdb
 import openpyxl
 import pyarrow as pa
 
-from atlas.ingest.readers.sniff import file_facts
 from atlas.errors import Issue
+from atlas.ingest.readers.sniff import file_facts
 from atlas.ingest.readers.source import ROW_COLUMN, ReadLimits, Source, SourceColumn, build_columns, reject
 
 _SCAN_ROWS = 40
