@@ -182,8 +182,9 @@ def test_random_tables_survive_an_independent_attacker(case: tuple[Cube, int], m
     primary = (x > 0) & (x < k)
     protection = ProtectionInterval(k)
     res = protect_secondary([cube], [primary], method=method, protection=protection, time_limit=20)
-    again = protect_secondary([cube], [primary], method=method, protection=protection, time_limit=20)
-    assert all((a == b).all() for a, b in zip(res.flags, again.flags))
+    if method == "fast":  # a MILP stopped by its time limit on a loaded machine may pick another pattern
+        again = protect_secondary([cube], [primary], method=method, protection=protection, time_limit=20)
+        assert all((a == b).all() for a, b in zip(res.flags, again.flags, strict=True))
     assert res.audit.ok
     bounds = attacker_bounds(cube, res.suppressed[0])
     for i in np.flatnonzero(primary):
