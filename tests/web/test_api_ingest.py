@@ -57,3 +57,17 @@ def test_uploaded_identifiers_are_not_left_readable_on_disk(client, world) -> No
         blob = path.read_bytes()
         for name in names:
             assert name.encode() not in blob and name.encode("utf-16-le") not in blob, path
+
+
+def test_consent_events_are_uploaded_as_their_own_batch_kind(client, world) -> None:
+    r = client.post("/api/v1/ingest", files=_files(CSV.replace(b"1,F,34", b"7,F,34"), "register.csv"),
+                    data={"country": "HTI"}, headers=bearer(world, "alice"))
+    assert r.status_code == 201 and r.json()["committed"] is True
+    events = b"person id,event,purposes,date,channel\n7,withdrawn,statistics,2024-03-01,SMS\n"
+    w = client.post("/api/v1/ingest", files={"file": ("withdrawals.csv", events, "text/csv")},
+                    data={"kind": "consent"}, headers=bearer(world, "alice"))
+    assert w.status_code == 201, w.text
+    assert w.json()["committed"] is True and w.json()["rows_stored"] == 1
+    bad = client.post("/api/v1/ingest", files={"file": ("w.csv", events, "text/csv")},
+                      data={"kind": "consents"}, headers=bearer(world, "alice"))
+    assert bad.status_code == 422
