@@ -190,8 +190,9 @@ def disclosure_note(table: ProtectedTable, lang: str) -> str:
 def _notes(fig: Figure, table: ProtectedTable, o: MapOptions) -> None:
     day = format_date(o.date or dt.date.today(), format="long", locale=o.lang)
     lines = [ui(o.lang, "source", source=o.source) + "    " + ui(o.lang, "date", date=day), disclosure_note(table, o.lang)]
-    for i, line in enumerate(lines):
-        fig.text(0.02, 0.05 - 0.03 * i, display(line), fontsize=7.5, color="#333333", gid=f"map-note-{i}", wrap=True)
+    # One block anchored at the bottom: a note that wraps onto more lines grows upwards, never over another.
+    fig.text(0.02, 0.01, "\n".join(display(line) for line in lines), fontsize=7.5, color="#333333",
+             gid="map-notes", wrap=True, va="bottom", linespacing=1.4)
 
 
 def write_map(table: ProtectedTable, geoms: gpd.GeoDataFrame, out: Path, options: MapOptions | None = None) -> Path:
