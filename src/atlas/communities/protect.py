@@ -11,14 +11,12 @@ of the service does (`sharing.consistency`).
 from __future__ import annotations
 
 from atlas.privacy.access import Actor, authorize
-from atlas.privacy.audit import log_event, sign_head
 from atlas.privacy.purposes import check_purpose
-from atlas.privacy.usage import record_usage_for_purpose
 from atlas.privacy.users import actor_for
 from atlas.protection.cube import Cube
 from atlas.protection.protected import ProtectedTable
 from atlas.store.workspace import Workspace
-from atlas.tables.service import cube_for
+from atlas.tables.service import cube_for, log_tables
 from atlas.tables.spec import TableSpec
 
 
@@ -49,10 +47,5 @@ def protect_sections(ws: Workspace, specs: list[TableSpec], *, purpose: str,
         rest = protect_with_history(specs[1:], cubes[1:], pops[1:],
                                     [*public, _held(specs[0].name, pops[0], cubes[0], first[0])]) if specs[1:] else []
         tables = [*first, *rest]
-        for s, t in zip(specs, tables, strict=True):
-            log_event(con, who.name, "table", s.name, purpose=purpose, keys=ws.keys,
-                      detail={"dimensions": [d.field for d in s.dimensions], "method": s.protection.method,
-                              "cells": len(t), "info_loss": t.info_loss, "profile": True})
-            record_usage_for_purpose(con, "table", s.name, purpose)
-        sign_head(con, ws.keys)
+        log_tables(con, ws, who, specs, tables, purpose, profile=True)
     return tables

@@ -15,6 +15,8 @@ is refused with the clause `differencing`: cell-key perturbation is the method f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -51,10 +53,10 @@ def protect_over_time(cubes: list[Cube], tables: list[ProtectedTable], pop: str,
     return tables
 
 
-def _known_cells(helds: object) -> dict[str, tuple[list[str], pd.DataFrame]]:
+def _known_cells(helds: Iterable[Held]) -> dict[str, tuple[list[str], pd.DataFrame]]:
     """Per table name: its dimensions and cells with the value and whether any copy published it."""
     out: dict[str, tuple[list[str], pd.DataFrame]] = {}
-    for h in helds:  # type: ignore[attr-defined]
+    for h in helds:
         dims = [d.name for d in h.dimensions]
         cells = h.cells[[*dims, "value"]].copy()
         cells["known"] = ~h.cells["flag"].isin([PRIMARY, SECONDARY]).to_numpy()

@@ -45,14 +45,20 @@ def protected_tables(ws: Workspace, specs: Sequence[TableSpec], *, purpose: str 
         authorize(who, "define_tables", {"tables": [s.name for s in specs], "purpose": purpose}, con=con)
         cubes = [cube_for(con, s, purpose) for s in specs]
         tables = _consistent_with_public(con, list(specs), cubes, purpose)
-        for s, t in zip(specs, tables, strict=True):
-            log_event(con, who.name, "table", s.name, purpose=purpose, keys=ws.keys,
-                      detail={"dimensions": [d.field for d in s.dimensions], "method": s.protection.method,
-                              "cells": len(t), "info_loss": t.info_loss})
-            if s.kind == "person":
-                record_usage_for_purpose(con, "table", s.name, purpose)
-        sign_head(con, ws.keys)
+        log_tables(con, ws, who, specs, tables, purpose)
     return tables
+
+
+def log_tables(con, ws: Workspace, who: Actor, specs: Sequence[TableSpec], tables: Sequence[ProtectedTable],
+               purpose: str, **detail: object) -> None:
+    """Every protected table enters the audit trail (and each person's usage record), then the head is signed."""
+    for s, t in zip(specs, tables, strict=True):
+        log_event(con, who.name, "table", s.name, purpose=purpose, keys=ws.keys,
+                  detail={"dimensions": [d.field for d in s.dimensions], "method": s.protection.method,
+                          "cells": len(t), "info_loss": t.info_loss, **detail})
+        if s.kind == "person":
+            record_usage_for_purpose(con, "table", s.name, purpose)
+    sign_head(con, ws.keys)
 
 
 def write_table(table: ProtectedTable, fmt: str, out: Path) -> list[Path]:
