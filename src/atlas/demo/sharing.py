@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import duckdb
+
 from atlas.errors import PolicyRefused
 from atlas.privacy.users import actor_for, add_user
 from atlas.sharing.agreement import load_agreement
@@ -75,10 +77,10 @@ def share_demo(ws: Workspace, say: Callable[[str], None] = lambda _: None) -> li
     return logins
 
 
-def _add_people(ws: Workspace, con) -> list[DemoLogin]:  # type: ignore[no-untyped-def]
+def _add_people(ws: Workspace, con: duckdb.DuckDBPyConnection) -> list[DemoLogin]:
     logins = []
     me = ws.settings.user
-    if con.execute("SELECT count(*) FROM users WHERE name = ?", [me]).fetchone()[0] == 0:
+    if con.execute("SELECT 1 FROM users WHERE name = ?", [me]).fetchone() is None:
         password = secrets.token_urlsafe(12)
         add_user(con, actor_for(con, me), me, role="steward", password=password)
         logins.append(DemoLogin(me, "steward", None, password))
