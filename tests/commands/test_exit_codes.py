@@ -18,7 +18,7 @@ def atlas(*args: str, home: Path | None = None, env: dict | None = None) -> subp
     cmd = [sys.executable, "-c", "from atlas.cli import main; main()", *args]
     if home is not None:
         cmd += ["--home", str(home)]
-    return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=300)
+    return subprocess.run(cmd, check=False, capture_output=True, text=True, env=e, timeout=300)
 
 
 @pytest.fixture(scope="module")
