@@ -1,7 +1,10 @@
-"""Repair: protect every cell the audit could not prove, one neighbourhood MILP at a time, within a budget.
+"""Repair: protect every cell the audit could not prove, one cell at a time, within a budget.
 
 Each failing primary cell (largest first, so that its new partners often protect smaller cells too) is
-first checked again on its neighbourhood, since earlier repairs may have protected it already. Else a MILP
+first checked again on its neighbourhood, since earlier repairs may have protected it already. Else the
+cheapest box through it (`boxes`: a product of one balanced line per dimension, such as the cell minus a
+sibling, whose signed perturbation keeps every relation) that moves it far enough is suppressed: a few
+milliseconds, and as few new cells as the MILP found on the peer table. When no box does, a MILP
 (`milp.solve_pattern`) adds the cheapest suppressions on its 1-, 2-, then 3-hop neighbourhood, then on
 its 2- and 3-hop neighbourhoods closed down the hierarchies (cells outside held at their values: a
 restriction, hence sound); a MILP that finds no solution in its time gives way to its LP relaxation
@@ -23,11 +26,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from atlas.protection.audit import SpaceAudit, audit_space
 from atlas.protection.certify import extremes
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.milp import neighbourhood, solve_pattern
+from atlas.protection.relations import CellSpace
 from atlas.protection.status import CellStatus
 
 REPAIR_STEPS = ((1, False), (2, False), (3, False), (2, True), (3, True))
@@ -41,6 +46,8 @@ MAX_LOCAL = 100_000
 MAX_MILP = 20_000
 AUDIT_SHARE = 0.5
 FINAL_AUDIT_BELOW = 5_000
+MAX_BOXES = 4_096
+BOX_TRIES = 8
 
 
 @dataclass
@@ -116,7 +123,8 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
             tried += 1
             if tried > MAX_FALLBACK or time.perf_counter() > hard:
                 break
-        elif _repair_cell(local, i, supp, allowed, costs, milp_seconds, deadline):
+        elif _box_repair(local, i, supp, allowed, costs) or _repair_cell(local, i, supp, allowed, costs,
+                                                                        milp_seconds, deadline):
             continue
         fallback += int(_fallback(local, i, supp, allowed))
     res.protected = ProtectionInterval.holds(res.lower, res.upper, space.value, req) | ~st.primary
@@ -192,3 +200,111 @@ def _merge(final: SpaceAudit, certs: SpaceAudit, x: np.ndarray, req: tuple[np.nd
     return SpaceAudit(lower, upper, exact, protected)
 
 
+
+
+def _box_repair(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray) -> bool:
+    """Suppress the cheapest box (`boxes`) that moves `i` far enough, certified by its LP on the box."""
+    space = local.st.space
+    cells, signs = boxes(space, i, supp, costs)
+    real = cells >= 0
+    c = np.maximum(cells, 0)
+    fine = ((supp[c] | allowed[c]) | ~real).all(axis=1)
+    x = np.maximum(space.value, 0.0)
+    up = np.where(real & (signs < 0), x[c], np.inf).min(axis=1)
+    down = np.where(real & (signs > 0), x[c], np.inf).min(axis=1)
+    n = len(cells)
+    lo = np.minimum(local.res.lower[i], x[i] - down)
+    hi = np.maximum(local.res.upper[i], x[i] + up)
+    fine &= ProtectionInterval.holds(lo, hi, np.full(n, x[i]), tuple(np.full(n, r[i]) for r in local.req))
+    price = np.where(real & ~supp[c], costs[c], 0.0).sum(axis=1)
+    for k in np.flatnonzero(fine)[np.lexsort((-np.minimum(up, down)[fine], price[fine]))][:BOX_TRIES]:
+        new = supp.copy()
+        new[cells[k][real[k]]] = True
+        if local.certify(i, new, np.unique(cells[k][real[k]])):
+            supp[:] = new
+            return True
+    return False
+
+
+def boxes(space: CellSpace, i: int, supp: np.ndarray, costs: np.ndarray,
+          limit: int = MAX_BOXES) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes through cell `i` whose signed perturbation keeps every relation: (cells, signs), one row each.
+
+    In each dimension `i`'s code gets a signed vector that balances every relation of that dimension
+    (`_lines`: itself minus a sibling, or the path from the root through it, each continued down to a
+    leaf); the box is their product (signs 0 pad the rows). Every box is checked against the relation
+    matrix (linked cubes with other hierarchies may break the pattern), so the ones returned are exact
+    feasible directions. Past `limit` boxes, each dimension keeps the lines already suppressed or cheapest.
+    """
+    base = space.coords[i].astype(np.int64)
+    options = []
+    for j in range(len(space.dims)):
+        lines = _lines(space, j, int(base[j]))
+        width = max(len(c) for c, _ in lines)
+        codes = np.array([np.pad(c, (0, width - len(c)), constant_values=c[0]) for c, _ in lines])
+        signs = np.array([np.pad(g, (0, width - len(g))) for _, g in lines])
+        probe = np.repeat(base[None, :], codes.size, axis=0)
+        probe[:, j] = codes.ravel()
+        idx = space.lookup(probe).reshape(codes.shape)
+        missing = ((idx < 0) & (signs != 0)).any(axis=1)
+        score = np.where(signs != 0, np.where(supp[idx] & (idx >= 0), 0.0, costs[np.maximum(idx, 0)]), 0.0).sum(axis=1)
+        order = np.flatnonzero(~missing)[np.argsort(score[~missing], kind="stable")]
+        options.append((codes[order], signs[order]))
+    per = [len(c) for c, _ in options]
+    while np.prod(np.array(per, dtype=float)) > limit and max(per) > 1:
+        per[int(np.argmax(per))] -= 1
+    if min(per) == 0:
+        return np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1))
+    picks = [g.ravel() for g in np.meshgrid(*[np.arange(p) for p in per], indexing="ij")]
+    widths = [c.shape[1] for c, _ in options]
+    slots = [g.ravel() for g in np.meshgrid(*[np.arange(w) for w in widths], indexing="ij")]
+    b, m = len(picks[0]), len(slots[0])
+    coords = np.repeat(np.repeat(base[None, None, :], b, axis=0), m, axis=1)
+    signs = np.ones((b, m))
+    for j, ((codes, sgn), pick, slot) in enumerate(zip(options, picks, slots)):
+        coords[:, :, j] = codes[pick][:, slot]
+        signs *= sgn[pick][:, slot]
+    cells = space.lookup(coords.reshape(-1, len(base))).reshape(b, m)
+    whole = ((cells >= 0) | (signs == 0)).all(axis=1)
+    cells, signs = np.where(signs != 0, cells, -1)[whole], signs[whole]
+    if len(cells) == 0:
+        return cells, signs
+    rows, cols = np.nonzero(signs)
+    d = sp.csc_matrix((signs[rows, cols], (cells[rows, cols], rows)), shape=(space.n, len(cells)))
+    balanced = np.asarray(abs(space.relations @ d).sum(axis=0)).ravel() < 1e-9
+    return cells[balanced], signs[balanced]
+
+
+def _lines(space: CellSpace, j: int, code: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Signed code vectors of dimension `j` through `code` that balance every relation of each hierarchy."""
+    found: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    for dims, ids in zip(space.hierarchies, space.cube_dims):
+        for d in (d for d, jj in zip(dims, ids) if jj == j):
+            pos = {c: k for k, c in enumerate(space.codes[j])}
+            par = np.array([pos[p] if (p := d.parent.get(c)) is not None else -1 for c in space.codes[j]])
+            if space.codes[j][code] not in d.parent:
+                continue
+            down = _leaf_path(par, code)
+            up = []
+            p = par[code]
+            while p >= 0:
+                up.append(int(p))
+                p = par[p]
+            lines = [(np.array(up[::-1] + down), np.ones(len(up) + len(down)))]
+            if par[code] >= 0:
+                for b in np.flatnonzero(par == par[code]):
+                    if b != code:
+                        other = _leaf_path(par, int(b))
+                        lines.append((np.array(down + other), np.r_[np.ones(len(down)), -np.ones(len(other))]))
+            for c, g in lines:
+                found.setdefault((tuple(c), tuple(g)), (c.astype(np.int64), g))
+    return list(found.values()) or [(np.array([code]), np.ones(1))]
+
+
+def _leaf_path(par: np.ndarray, code: int) -> list[int]:
+    path = [code]
+    kids = np.flatnonzero(par == path[-1])
+    while len(kids):
+        path.append(int(kids[0]))
+        kids = np.flatnonzero(par == path[-1])
+    return path
