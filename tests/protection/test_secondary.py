@@ -194,3 +194,24 @@ def test_random_tables_survive_an_independent_attacker(case: tuple[Cube, int], m
     for eq in equations(cube):
         if all(published[i] for i in eq):
             assert abs(sum(a * x[i] for i, a in eq.items())) < 1e-9
+
+
+@pytest.mark.parametrize("zeros", [False, True], ids=["<=4, zeros published", "<=4 and zeros"])
+def test_peer_shaped_table_not_exactly_recoverable_under_both_rules(zeros: bool) -> None:
+    """adm1 > adm2 x nationality x sex with skewed counts, width > 0 required (the peers' guarantee)."""
+    rng = np.random.default_rng(8)
+    geo: dict[str, str | None] = {"_T": None, "R1": "_T", "R2": "_T"}
+    geo.update({f"R{r}D{i}": f"R{r}" for r in (1, 2) for i in range(3)})
+    dims = [Dimension("adm2", geo), h.flat_dimension("nationality", [f"N{i}" for i in range(5)]),
+            h.flat_dimension("sex", ["F", "M"])]
+    grid = pd.MultiIndex.from_product([d.leaves() for d in dims], names=[d.name for d in dims]).to_frame(index=False)
+    grid["value"] = np.floor(rng.pareto(1.2, size=len(grid)) * 2).astype(float)
+    cube = cube_of(grid, dims)
+    x = cube.cells["value"].to_numpy()
+    primary = (x <= 4) & ((x > 0) | zeros)
+    res = protect_secondary([cube], [primary], method="fast", protection=ProtectionInterval(0), time_limit=30)
+    assert res.audit.ok
+    bounds = attacker_bounds(cube, res.suppressed[0])
+    for i in np.flatnonzero(primary):
+        lo, hi = bounds[i]
+        assert hi - lo > 1e-6, (i, x[i], lo, hi)

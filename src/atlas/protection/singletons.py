@@ -5,8 +5,10 @@ published parent is the sum of suppressed children that are all small cannot let
 far enough (the siblings that would have to fall are too small: tau-Argus' capacity check). Each round
 (sparse matrix products, no loop per cell) gives every such relation one more suppressed cell among its
 publishable cells, chosen by cost divided by how many such relations the cell mends at once, preferring
-cells large enough to cover the relation's shortfall. Necessary conditions, not sufficient (a cell can
-still be isolated by combining several relations); the audit and its repair finish the job.
+cells large enough to cover the relation's shortfall. Several picks of one round often mend the same
+relation, so a last pass (`trim`) publishes again every added cell, largest first, whose relations all
+stay mended without it. Necessary conditions, not sufficient (a cell can still be isolated by combining
+several relations); the audit and its repair finish the job.
 """
 
 from __future__ import annotations
@@ -34,6 +36,37 @@ def mend_singletons(relations: sp.csr_matrix, suppressed: np.ndarray, cost: np.n
         if len(chosen) == 0:
             break
         supp[chosen] = True
+    return trim(relations, suppressed, supp, value, rise)
+
+
+def trim(relations: sp.csr_matrix, kept: np.ndarray, supp: np.ndarray, value: np.ndarray | None = None,
+         rise: np.ndarray | None = None) -> np.ndarray:
+    """`supp` without the cells outside `kept` (largest first) that no relation needs: each of their
+    relations keeps two or more suppressed cells, or none, and no shortfall (`_shortfall`) appears."""
+    supp = supp.copy()
+    csc = sp.csc_matrix(relations)
+    cnt = (relations != 0).astype(np.int32) @ supp.astype(np.int32)
+    v = np.maximum(value, 0.0) if value is not None else np.zeros(len(supp))
+    children = sp.csr_matrix((relations < 0).astype(np.float64))
+    room = children @ np.where(supp, v, 0.0)
+    want = np.zeros_like(room)
+    if value is not None and rise is not None:
+        want = children.multiply(np.where(supp & kept & (rise > 0), rise + v, 0.0)).max(axis=1).toarray().ravel()
+    hidden_parents = sp.csr_matrix((relations > 0).astype(np.int32)) @ supp.astype(np.int32)
+    added = np.flatnonzero(supp & ~kept)
+    for c in added[np.lexsort((added, -v[added]))]:
+        rows = csc.indices[csc.indptr[c]:csc.indptr[c + 1]]
+        sign = csc.data[csc.indptr[c]:csc.indptr[c + 1]]
+        if (cnt[rows] == 2).any():
+            continue
+        new_room = room[rows] - np.where(sign < 0, v[c], 0.0)
+        open_parent = hidden_parents[rows] - (sign > 0) == 0
+        if (open_parent & (want[rows] - new_room > 1e-9)).any():
+            continue
+        supp[c] = False
+        cnt[rows] -= 1
+        room[rows] = new_room
+        hidden_parents[rows] -= (sign > 0).astype(np.int32)
     return supp
 
 
