@@ -26,6 +26,7 @@ from atlas.protection.status import CellStatus, base_status
 
 AUTO_MILP_LIMIT = 40_000
 OPTIMAL_MILP_LIMIT = 60_000
+ZERO_PARTNER = 0.01  # an empty cell cannot fall, so it protects in one direction only: a partner of last resort
 
 __all__ = ["ProtectionInterval", "SuppressionResult", "audit_intervals", "protect_secondary"]
 
@@ -116,7 +117,7 @@ def _costs(value: np.ndarray, cost: str) -> np.ndarray:
     v = np.maximum(value, 0.0)
     if cost == "value":
         return v + 1e-3 * (v.mean() if len(v) else 0.0) + 1e-9
-    return 1.0 + 0.5 * v / (v.sum() + 1.0)
+    return 1.0 + 0.5 * v / (v.sum() + 1.0) + ZERO_PARTNER * (v <= 0)
 
 
 def _flags(cubes: list[Cube], st: CellStatus, supp: np.ndarray) -> list[np.ndarray]:
