@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from atlas.ingest import rowsql
 from atlas.ingest.columns import Assignment
+from atlas.ingest.lookups import Lookup, bound
 from atlas.ingest.synonyms import CHANNEL_SYNONYMS, CONSENT_EVENT_SYNONYMS, PURPOSE_SYNONYMS
 from atlas.privacy.consent import CONSENT_CHANNELS, CONSENT_EVENTS
 from atlas.privacy.purposes import PURPOSES
@@ -73,7 +74,7 @@ def resolve_list(raw: str, index: dict[str, str]) -> tuple[list[str] | None, boo
 
 def value_map(con: duckdb.DuckDBPyConnection, name: str, distinct: list[str], index: dict[str, str],
               *, is_list: bool) -> dict[str, str]:
-    """Temp table `name` (raw, code, ok, blank, hint) for `rowsql.coded`; returns raw -> hint of bad values."""
+    """Temp table `name` (raw, code, ok, hint) for `lookups.coded_lookup`; returns raw -> hint of bad values."""
     resolved = [(raw, *(resolve_list(raw, index) if is_list else resolve_one(raw, index))) for raw in distinct]
     code_type = pa.list_(pa.string()) if is_list else pa.string()
     table = pa.table({
@@ -91,18 +92,16 @@ def value_map(con: duckdb.DuckDBPyConnection, name: str, distinct: list[str], in
     return {raw: hint for raw, _, ok, hint in resolved if not ok and hint}
 
 
-def purposes_column(fld: Field, a: Assignment, vm: str) -> rowsql.Column:
-    """consent_purposes: each part checked against the controlled list of purposes (synonyms in six languages)."""
-    col = rowsql.coded(Field(fld.name, fld.sql, "code", "purpose"), a, vm)
-    col.value = f"CASE WHEN s.{vm}_ok THEN s.{vm}_code END"
+def purposes_column(fld: Field, a: Assignment, lk: Lookup) -> rowsql.Column:
+    """consent_purposes: each part checked against the controlled list of purposes (synonyms in six languages);
+    `lk` is the value map as a look-up that keeps only resolved codes."""
+    col = rowsql.coded(Field(fld.name, fld.sql, "code", "purpose"), a, lk)
     col.checks = [(c, "unknown-consent_purpose", src) for c, _, src in col.checks]
     return col
 
 
-def channel_column(a: Assignment, vm: str) -> rowsql.Column:
-    col = rowsql.coded(CHANNEL_FIELD, a, vm)
-    col.value = f"CASE WHEN s.{vm}_ok THEN s.{vm}_code END"
-    return col
+def channel_column(a: Assignment, lk: Lookup) -> rowsql.Column:
+    return rowsql.coded(CHANNEL_FIELD, a, lk)
 
 
 def record_person_consent(con: duckdb.DuckDBPyConnection, batch_id: int, columns: dict[str, rowsql.Column],
@@ -119,8 +118,10 @@ def record_person_consent(con: duckdb.DuckDBPyConnection, batch_id: int, columns
     channel = "x.ch" if "consent_channel" in columns else "CAST(NULL AS VARCHAR)"
     wdate = "x.wd" if "consent_withdrawn_date" in columns else "CAST(NULL AS DATE)"
     join = ""
+    params: dict[str, object] = {}
     if extra:
         pre = {k: v for c in extra for k, v in c.pre.items()}
+        params = {k: v for c in extra for k, v in c.params.items()}
         ch = columns["consent_channel"].value if "consent_channel" in columns else "NULL"
         wd = columns["consent_withdrawn_date"].value if "consent_withdrawn_date" in columns else "NULL"
         inner = f"SELECT s.*{''.join(f', {v} AS {k}' for k, v in pre.items())} FROM src s {' '.join(j for c in extra for j in c.joins)}"
@@ -128,15 +129,18 @@ def record_person_consent(con: duckdb.DuckDBPyConnection, batch_id: int, columns
     given = withdrawn = 0
     if "consent_purposes" in columns:
         given = _count(con, f"""INSERT INTO consent_events
-            SELECT p.pseudonym, p.consent_purposes, coalesce(p.consent_date, CAST(? AS DATE)), {channel}, NULL, now()
-            FROM persons p {join} WHERE p.batch_id = ? AND len(p.consent_purposes) > 0""", [today, batch_id])
+            SELECT p.pseudonym, p.consent_purposes, coalesce(p.consent_date, CAST($today AS DATE)), {channel}, NULL, now()
+            FROM persons p {join} WHERE p.batch_id = $batch AND len(p.consent_purposes) > 0""",
+                       params, {"today": today, "batch": batch_id})
     withdrawn_flag = "coalesce(p.consent_withdrawn, false)" if "consent_withdrawn" in columns else "false"
     withdrawn = _count(con, f"""INSERT INTO consent_events
         SELECT p.pseudonym, NULL, NULL, {channel}, coalesce(CAST({wdate} AS TIMESTAMPTZ), now()), now()
-        FROM persons p {join} WHERE p.batch_id = ? AND ({withdrawn_flag} OR {wdate} IS NOT NULL)""", [batch_id])
+        FROM persons p {join} WHERE p.batch_id = $batch AND ({withdrawn_flag} OR {wdate} IS NOT NULL)""",
+                       params, {"batch": batch_id})
     return given, withdrawn
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
-    row = con.execute(sql, params).fetchone()
+def _count(con: duckdb.DuckDBPyConnection, sql: str, lists: dict[str, object], scalars: dict[str, object]) -> int:
+    """Run `sql` with its scalar parameters and the look-up lists it uses."""
+    row = con.execute(sql, {**bound(sql, lists), **scalars}).fetchone()
     return int(row[0]) if row else 0

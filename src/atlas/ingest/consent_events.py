@@ -17,6 +17,7 @@ import duckdb
 from atlas.errors import Issue, RejectedInput
 from atlas.ingest import consent, pipeline, rowsql
 from atlas.ingest.columns import Assignment
+from atlas.ingest.lookups import CODED_BAD, bound, build_lookup
 from atlas.ingest.mapping import ColumnRule
 from atlas.ingest.plan import Plan, distinct_values
 from atlas.ingest.readers import open_source
@@ -69,9 +70,10 @@ def _plan(con: duckdb.DuckDBPyConnection, roles: dict[str, Assignment], today: d
             a, vm = roles[role], f"ce_{role}"
             bad = consent.value_map(con, vm, distinct[a.column.name], indexes[role], is_list=role == "purposes")
             hints.update({(a.column.name, raw): h for raw, h in bad.items()})
-            col = rowsql.coded(_FIELDS[role], a, vm)
-            col.value = f"CASE WHEN s.{vm}_ok THEN s.{vm}_code END"
-            cols[role] = col
+            lk = build_lookup(con, vm, CODED_BAD, {"value": ("CASE WHEN ok THEN code END", None),
+                                                   "code": ("code", None), "ok": ("ok", True)})
+            cols[role] = rowsql.coded(_FIELDS[role], a, lk)
+            cols[role].derived = {attr: lk.at(attr, f"s.{vm}_k") for attr in ("code", "ok")}
     if "date" in roles:
         cols["date"] = rowsql.day(_FIELDS["date"], roles["date"], today=today, fmt=fmt)
     return Plan(cols, hints, [])
@@ -83,12 +85,13 @@ def _stage_sql(plan: Plan, roles: dict[str, Assignment], batch_id: int) -> str:
     pre = {k: v for c in cols.values() for k, v in c.pre.items()}
     joins = " ".join(j for c in cols.values() for j in c.joins)
     layer1 = f"SELECT s.*{''.join(f', {v} AS {k}' for k, v in pre.items())} FROM src s {joins}"
-    given = "s.ce_event_code = 'given'"
+    code, ok = cols["event"].derived["code"], cols["event"].derived["ok"]
+    given = f"{code} = 'given'"
     checks = [(f"nullif(trim(s.{person}), '') IS NULL", "missing-person", person)]
     checks += [chk for c in cols.values() for chk in c.checks]
     checks.append((f"({given} AND len(coalesce({cols['purposes'].value if 'purposes' in cols else 'CAST(NULL AS VARCHAR[])'}, [])) = 0)",
                    "missing-purposes", roles["purposes"].column.name if "purposes" in roles else person))
-    checks.append(("(s.ce_event_code IS NULL AND coalesce(s.ce_event_ok, true))", "missing-event",
+    checks.append((f"({code} IS NULL AND coalesce({ok}, true))", "missing-event",
                    roles["event"].column.name))
     flags = " OR ".join(f"({c})" for c, _, _ in checks)
     issue_list = ", ".join(f"CASE WHEN {c} THEN '{col}|{rule}' END" for c, rule, col in checks)
@@ -98,7 +101,7 @@ def _stage_sql(plan: Plan, roles: dict[str, Assignment], batch_id: int) -> str:
     return f"""SELECT {batch_id} AS batch_id, s._row AS source_row,
         CASE WHEN regexp_full_match(lower(trim(s.{person})), '[0-9a-f]{{64}}') THEN lower(trim(s.{person}))
              WHEN nullif(trim(s.{person}), '') IS NOT NULL THEN atlas_pseudonym(trim(s.{person})) END AS pseudonym,
-        s.ce_event_code AS event, {value['purposes']} AS purposes, {value['date']} AS day, {value['channel']} AS channel,
+        {code} AS event, {value['purposes']} AS purposes, {value['date']} AS day, {value['channel']} AS channel,
         CASE WHEN {flags} THEN list_filter([{issue_list}], x -> x IS NOT NULL) END AS _issues,
         CASE WHEN {flags} THEN to_json({{{raw}}}) END AS _raw
         FROM ({layer1}) s"""
@@ -107,14 +110,14 @@ def _stage_sql(plan: Plan, roles: dict[str, Assignment], batch_id: int) -> str:
 def ingest_consent_events(ws: Workspace, path: Path, opts: pipeline.IngestOptions,
                           step: pipeline.Step = lambda _: None, actor: Actor | None = None) -> pipeline.IngestResult:
     """Ingest one consent-events file as one batch (kind `consent`); see the module docstring."""
-    step("reading")
-    source = open_source(path)
     today = datetime.now(UTC).date()
     with ws.connect() as con:
         who = actor or actor_for(con, ws.settings.user)
         authorize(who, "ingest", {"file": path.name}, con=con)
         register_macros(con)
         pipeline._register_privacy(con, ws)
+        step("reading")
+        source = open_source(path, con=con)
         pipeline.refuse_duplicate(con, source, path, opts)
         pipeline._source_view(con, source)
         assigns = assign_roles(source)
@@ -131,7 +134,8 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, assigns:
     batch_id = int(con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0])  # type: ignore[index]
     started = datetime.now(UTC)
     step("normalising and validating")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE atlas_consent_stage AS {_stage_sql(plan, roles, batch_id)}")
+    stage = f"CREATE OR REPLACE TEMP TABLE atlas_consent_stage AS {_stage_sql(plan, roles, batch_id)}"
+    con.execute(stage, bound(stage, {k: v for c in plan.columns.values() for k, v in c.params.items()}))
     pipeline._record_issues(con, "atlas_consent_stage", batch_id, plan, str(source.path), assigns)
     con.execute("""INSERT INTO quarantine (batch_id, row_number, raw, reasons)
                    SELECT batch_id, source_row, _raw, _issues FROM atlas_consent_stage WHERE _issues IS NOT NULL""")

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from atlas.errors import Issue, RejectedInput
 from atlas.ingest.columns import Assignment, resolve
+from atlas.ingest.lookups import bound
 from atlas.ingest.consent import record_person_consent
 from atlas.ingest.mapping import Kind, Mapping, load_mapping
 from atlas.ingest.plan import Plan, build_plan
@@ -94,8 +95,7 @@ def _select_sql(plan: Plan, kind: str, batch_id: int, keep: list[str],
     raw_cols = keep
     raw = ", ".join([*(f"'{c}': s_{c}" for c in raw_cols), *(["'_pseudonym': _pseudonym"] if kind == "person" else [])])
     area = plan.columns.get("area")
-    adm1, adm2 = ((f"coalesce({', '.join('s.' + m + '_adm1' for m in area.area_maps)})",
-                   f"coalesce({', '.join('s.' + m + '_adm2' for m in area.area_maps)})") if area else ("NULL", "NULL"))
+    adm1, adm2 = (area.derived["adm1"], area.derived["adm2"]) if area else ("NULL", "NULL")
     pre = {k: v for col in plan.columns.values() for k, v in col.pre.items()}
     if kind == "person":
         pre["_pseudonym"] = subject or f"atlas_pseudonym({_subject_key(plan)})"
@@ -149,8 +149,6 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
     mapping = _mapping(opts)
     check_legal_basis(mapping.legal_basis)
     check_purposes(mapping.purposes)
-    step("reading")
-    source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row)
     today = datetime.now(UTC).date()
     with ws.connect() as con:
         who = actor or actor_for(con, ws.settings.user)
@@ -158,6 +156,9 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         register_macros(con)
         _register_privacy(con, ws)
         _leave_room_for_python(con, ws.settings.memory_limit)
+        step("reading")
+        # parsed on the workspace connection: the records stay in its (encrypted-spill) temp tables
+        source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row, con=con)
         refuse_duplicate(con, source, path, opts)
         _source_view(con, source)
         columns = source.columns
@@ -297,11 +298,11 @@ def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, mapping:
     step("normalising and validating")
     keep = [a.column.name for a in assigns if not a.identifier]
     erased = _erased_filter(con, source)
-    sql = _select_sql(plan, mapping.kind, batch_id, keep, subject, erased)
+    sql = f"INSERT INTO {table} {_select_sql(plan, mapping.kind, batch_id, keep, subject, erased)}"
     started = datetime.now(UTC)
     # The source is numbered once into a temp table (readers), so this statement runs on every thread and
     # streams straight into the encrypted table; no staging copy.
-    con.execute(f"INSERT INTO {table} {sql}")
+    con.execute(sql, bound(sql, {k: v for col in plan.columns.values() for k, v in col.params.items()}))
     if mapping.kind == "person" and "record_id" in plan.columns:
         _flag_repeated_ids(con, assigns, batch_id)
     step("quarantining rejected rows")

@@ -10,6 +10,7 @@ import duckdb
 from atlas.ingest import consent, rowsql
 from atlas.ingest.areas import area_hints, build_area_map
 from atlas.ingest.columns import Assignment
+from atlas.ingest.lookups import Lookup, area_lookup, coded_lookup
 from atlas.ingest.mapping import CONSENT_ONLY_FIELDS, Mapping
 from atlas.ingest.valuemaps import build_value_map
 from atlas.store.fields import field_map
@@ -44,19 +45,19 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
     distinct = distinct_values(con, coded)
     cols: dict[str, rowsql.Column] = {}
     hints: dict[tuple[str, str], str] = {}
-    areas: list[tuple[Assignment, str]] = []
+    areas: list[tuple[Assignment, Lookup]] = []
     for i, a in enumerate(mapped):
         fld = fields[a.field]  # type: ignore[index]
         if fld.name == "consent_purposes":
             hints.update({(a.column.name, raw): h for raw, h in consent.value_map(
                 con, f"cp_{i}", distinct[a.column.name], consent.PURPOSE_INDEX, is_list=True).items()})
-            cols[fld.name] = consent.purposes_column(fld, a, f"cp_{i}")
+            cols[fld.name] = consent.purposes_column(fld, a, coded_lookup(con, f"cp_{i}", "code", resolved_only=True))
         elif fld.kind == "pcode":
             name = f"am_{i}"
             unknown = build_area_map(con, distinct[a.column.name], name, mapping.country)
             if unknown:
                 hints.update({(a.column.name, raw): h for raw, h in area_hints(con, name, mapping.country).items()})
-            areas.append((a, name))
+            areas.append((a, area_lookup(con, name, rowsql.MISSING_SQL)))
             cols[fld.name] = rowsql.area(fld, [x for x, _ in areas], [m for _, m in areas], con)
         elif fld.kind in CODED_KINDS:
             vm = build_value_map(con, a, fld, distinct[a.column.name], f"vm_{i}",
@@ -64,7 +65,7 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
             if vm.bad_values:
                 for raw, hint in con.execute(f"SELECT raw, hint FROM {vm.table} WHERE hint IS NOT NULL").fetchall():
                     hints[(a.column.name, raw)] = hint
-            cols[fld.name] = rowsql.coded(fld, a, vm.table)
+            cols[fld.name] = rowsql.coded(fld, a, coded_lookup(con, vm.table, fld.kind))
         elif fld.kind in ("int", "year"):
             cols[fld.name] = rowsql.number(fld, a, integer=True, today=today)
         elif fld.kind == "number":
@@ -84,7 +85,7 @@ def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mappin
         if a.field == "consent_channel":
             hints.update({(a.column.name, raw): h for raw, h in consent.value_map(
                 con, "cc_0", distinct[a.column.name], consent.CHANNEL_INDEX, is_list=False).items()})
-            cols["consent_channel"] = consent.channel_column(a, "cc_0")
+            cols["consent_channel"] = consent.channel_column(a, coded_lookup(con, "cc_0", "code", resolved_only=True))
         else:
             cols["consent_withdrawn_date"] = rowsql.day(consent.WITHDRAWN_DATE_FIELD, a, today=today,
                                                         fmt=mapping.date_format)

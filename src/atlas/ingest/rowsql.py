@@ -1,8 +1,9 @@
 """Per-row SQL: one normalised expression and zero or more checks per mapped column.
 
-Everything here becomes one SELECT over the source in two layers: the inner layer joins the value maps
-and parses each raw value once (`pre`), the outer layer derives the stored value and the checks from
-those parsed columns. Each check yields (column, rule) when it fails; failed rows are quarantined.
+Everything here becomes one SELECT over the source in two layers: the inner layer parses each raw value
+once and finds its position in the value maps (`pre`), the outer layer derives the stored value and the
+checks from those columns. Each check yields (column, rule) when it fails; failed rows are quarantined.
+Value maps are looked up through temp ENUMs and bound lists (`lookups`), so the statement takes `params`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from atlas.ingest.columns import Assignment
+from atlas.ingest.lookups import Lookup
 from atlas.store.fields import Field
 
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d")
@@ -28,42 +30,36 @@ class Column:
     checks: list[tuple[str, str, str]] = field(default_factory=list)  # (condition when bad, rule, source column)
     pre: dict[str, str] = field(default_factory=dict)  # inner-layer columns: name -> expression over src + joins
     area_maps: list[str] = field(default_factory=list)  # for areas: the value maps, finest first
+    params: dict[str, object] = field(default_factory=dict)  # bound lists of the value maps
+    derived: dict[str, str] = field(default_factory=dict)  # other outer-layer values (areas: adm1, adm2)
 
 
-def _present_pre(c: str) -> dict[str, str]:
-    # list_contains, not IN: a long IN list becomes a mark join that drags every column of the row along
-    return {f"pr_{c}": f"(s.{c} IS NOT NULL AND NOT list_contains([{MISSING_SQL[1:-1]}], lower(trim(s.{c}))))"}
+def _missing(c: str, parsed: str) -> str:
+    """Failed parse of a value that is not blank or a missing marker; the marker test runs only on failures
+    (CASE evaluates its branch on the selected rows), not on every row."""
+    return (f"(CASE WHEN {parsed} IS NULL AND s.{c} IS NOT NULL "
+            f"THEN NOT list_contains([{MISSING_SQL[1:-1]}], lower(trim(s.{c}))) ELSE false END)")
 
 
-def coded(fld: Field, a: Assignment, vm: str) -> Column:
-    """A column resolved through its value map `vm` (codes, countries, languages, yes/no); blankness is also
-    decided once per distinct value, so no row is trimmed."""
-    c = a.column.name
-    pre = {f"{vm}_code": f"{vm}.code", f"{vm}_ok": f"{vm}.ok", f"{vm}_blank": f"coalesce({vm}.blank, trim(s.{c}) = '')"}
-    code, ok, blank = f"s.{vm}_code", f"s.{vm}_ok", f"s.{vm}_blank"
-    if fld.kind == "bool":
-        value = f"CASE {code} WHEN 'yes' THEN true WHEN 'no' THEN false END"
-    elif fld.kind in ("country_list", "language_list"):
-        value = f"CASE WHEN {ok} THEN {code} END"
-    else:
-        value = f"CASE WHEN s.{c} IS NULL OR {blank} THEN 'unknown' WHEN {ok} THEN {code} END"
-    bad = f"(s.{c} IS NOT NULL AND NOT {blank} AND NOT coalesce({ok}, false))"
-    join = f"LEFT JOIN (SELECT *, trim(raw) = '' AS blank FROM {vm}) {vm} ON {vm}.raw = s.{c}"
-    return Column(fld, value, [join],
-                  [(bad, f"unknown-{fld.kind if fld.kind != 'code' else fld.vocab}", c)], pre)
+def coded(fld: Field, a: Assignment, lk: Lookup) -> Column:
+    """A column resolved through its value map: the row's position in the map's ENUM gives the stored value
+    (decided once per distinct raw value, blanks included) and the check."""
+    c, k = a.column.name, f"s.{lk.name}_k"
+    rule = f"unknown-{fld.kind if fld.kind != 'code' else fld.vocab}"
+    return Column(fld, lk.at("value", k), [], [(lk.bad(k), rule, c)], {f"{lk.name}_k": lk.key(f"s.{c}")},
+                  params=dict(lk.params))
 
 
-def area(fld: Field, assigns: list[Assignment], maps: list[str], con: object) -> Column:
+def area(fld: Field, assigns: list[Assignment], maps: list[Lookup], con: object) -> Column:
     """One or several admin-level columns; each row takes its finest resolved area."""
-    deepest = sorted(zip(assigns, maps, strict=True), key=lambda am: -_max_level(con, am[1]))
-    joins = [f"LEFT JOIN {m} ON {m}.raw = s.{a.column.name}" for a, m in deepest]
-    pre: dict[str, str] = {}
-    for a, m in deepest:
-        pre |= {f"{m}_pcode": f"{m}.pcode", f"{m}_adm1": f"{m}.adm1", f"{m}_adm2": f"{m}.adm2",
-                **_present_pre(a.column.name)}
-    checks = [(f"(s.pr_{a.column.name} AND s.{m}_pcode IS NULL)", "unknown-area", a.column.name) for a, m in deepest]
-    value = "coalesce(" + ", ".join(f"s.{m}_pcode" for _, m in deepest) + ")"
-    return Column(fld, value, joins, checks, pre, area_maps=[m for _, m in deepest])
+    deepest = sorted(zip(assigns, maps, strict=True), key=lambda am: -_max_level(con, am[1].name))
+    keys = [(a, m, f"s.{m.name}_k") for a, m in deepest]
+    pre = {f"{m.name}_k": m.key(f"s.{a.column.name}") for a, m, _ in keys}
+    checks = [(m.bad(k), "unknown-area", a.column.name) for a, m, k in keys]
+    params = {name: v for _, m, _ in keys for name, v in m.params.items()}
+    derived = {part: "coalesce(" + ", ".join(m.at(part, k) for _, m, k in keys) + ")" for part in ("adm1", "adm2")}
+    return Column(fld, "coalesce(" + ", ".join(m.at("pcode", k) for _, m, k in keys) + ")", [], checks, pre,
+                  area_maps=[m.name for _, m, _ in keys], params=params, derived=derived)
 
 
 def _max_level(con: object, table: str) -> int:
@@ -83,9 +79,9 @@ def _numeric(c: str) -> str:
 def number(fld: Field, a: Assignment, *, integer: bool, today: date) -> Column:
     c = a.column.name
     p = f"s.p_{fld.name}"
-    pre = {f"p_{fld.name}": _numeric(c), **_present_pre(c)}
+    pre = {f"p_{fld.name}": _numeric(c)}
     hi = today.year if fld.kind == "year" else fld.max
-    checks = [(f"(s.pr_{c} AND {p} IS NULL)", "not-a-number", c)]
+    checks = [(_missing(c, p), "not-a-number", c)]
     lo_hi = []
     if fld.min is not None:
         lo_hi.append(f"{p} < {fld.min}")
@@ -108,11 +104,11 @@ def day(fld: Field, a: Assignment, *, today: date, fmt: str | None) -> Column:
         parsed = f"coalesce(TRY_CAST(trim(s.{c}) AS DATE), {parsed})"
     p = f"s.p_{fld.name}"
     checks = [
-        (f"(s.pr_{c} AND {p} IS NULL)", "bad-date", c),
+        (_missing(c, p), "bad-date", c),
         (f"({p} > DATE '{today.isoformat()}')", "future-date", c),
         (f"({p} < DATE '1900-01-01')", "out-of-range", c),
     ]
-    return Column(fld, p, [], checks, {f"p_{fld.name}": parsed, **_present_pre(c)})
+    return Column(fld, p, [], checks, {f"p_{fld.name}": parsed})
 
 
 def text(fld: Field, a: Assignment) -> Column:

@@ -1,7 +1,7 @@
 """Value maps: each distinct raw value of a coded column is resolved once, then joined to every row.
 
 Folding and fuzzy hints cost microseconds per value; done on distinct values only (thousands), the
-per-row work is a hash join on the raw string, which keeps ingest close to the speed of a bare read.
+per-row work is one ENUM cast of the raw string and a list index (`lookups`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ UNKNOWN = "unknown"
 
 @dataclass(frozen=True)
 class ValueMap:
-    """raw -> code for one column, registered as the temp table `table` with columns raw, code, ok, hint."""
+    """raw -> code for one column, registered as the temp table `table` with columns raw, code, ok, hint; every
+    distinct raw value has a row (a list with no parts too, with ok NULL)."""
 
     table: str
     field: Field
@@ -95,10 +96,11 @@ def build_value_map(con: duckdb.DuckDBPyConnection, assign: Assignment, field: F
                      LEFT JOIN vm_lk lk ON lk.key = atlas_fold(parts.part)
           WHERE parts.part <> ''
         )
-        SELECT raw, list(code ORDER BY pos) FILTER (WHERE code IS NOT NULL) AS code,
-               bool_and(code IS NOT NULL) AS ok,
-               string_agg(CASE WHEN code IS NULL THEN part END, ', ') AS bad_part
-        FROM resolved GROUP BY raw""")
+        SELECT i.raw, r.code, r.ok, r.bad_part FROM vm_in i LEFT JOIN (
+          SELECT raw, list(code ORDER BY pos) FILTER (WHERE code IS NOT NULL) AS code,
+                 bool_and(code IS NOT NULL) AS ok,
+                 string_agg(CASE WHEN code IS NULL THEN part END, ', ') AS bad_part
+          FROM resolved GROUP BY raw) r ON r.raw = i.raw""")
     else:
         con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name} AS

@@ -32,6 +32,7 @@ def open_source(
         raise reject(path, "file-too-large", f"{size} bytes, more than the limit of {limits.max_file_bytes}")
     sample = sniff.read_sample(path)
     fmt = sniff.detect_format(path, sample)
+    keep = con is not None  # the caller's connection keeps the parsed records (its temp files are its own)
     con = con if con is not None else duckdb.connect()
     if fmt == "xlsx":
         from atlas.ingest.readers import xlsx
@@ -51,4 +52,4 @@ def open_source(
         return stat.open_stat(path, fmt, limits=limits)
     from atlas.ingest.readers import csv
 
-    return csv.open_delimited(path, sample, limits=limits, header_row=header_row, con=con)
+    return csv.open_delimited(path, sample, limits=limits, header_row=header_row, con=con, keep=keep)

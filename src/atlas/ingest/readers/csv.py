@@ -57,27 +57,9 @@ class _Dialect:
         return sql, [self.path, self.skip, self.delimiter, self.max_line_size]
 
 
-def _literal(value: object) -> str:
-    """A SQL literal for our own scan options (ints, or text quoted by doubling apostrophes)."""
-    if isinstance(value, bool) or not isinstance(value, int | str | Path):
-        raise ValueError(f"unexpected option value {value!r}")
-    if isinstance(value, int):
-        return str(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _inline(sql: str, params: list[object]) -> str:
-    """Bind parameters as literals: a DuckDB relation with bound parameters is materialised eagerly,
-    which would read a whole file into memory before the pipeline streams it."""
-    parts = sql.split("?")
-    if len(parts) != len(params) + 1:
-        raise ValueError("placeholder count mismatch")
-    return "".join(p + (_literal(v) if i < len(params) else "") for i, (p, v) in
-                   enumerate(zip(parts, [*params, None], strict=True)))
-
-
 def open_delimited(
-    path: Path, sample: bytes, *, limits: ReadLimits, header_row: int | None, con: duckdb.DuckDBPyConnection
+    path: Path, sample: bytes, *, limits: ReadLimits, header_row: int | None, con: duckdb.DuckDBPyConnection,
+    keep: bool = True,
 ) -> Source:
     """Sniff encoding, delimiter and header; UTF-8 goes to DuckDB, other encodings through Arrow."""
     encoding = detect_encoding(path, sample)
@@ -91,7 +73,7 @@ def open_delimited(
         facts = pool.submit(file_facts, path)
         if encoding in {"utf-8", "utf-8-sig"}:
             try:
-                return open_utf8_csv(path, facts, encoding, delimiter, layout, limits, con)
+                return open_utf8_csv(path, facts, encoding, delimiter, layout, limits, con, keep=keep)
             except _DuckDBRefused:
                 pass
         return open_transcoded_csv(path, facts.result(), encoding, delimiter, layout, limits)
@@ -99,14 +81,17 @@ def open_delimited(
 
 def open_utf8_csv(
     path: Path, pending: Future[FileFacts], encoding: str, delimiter: str, layout: Layout, limits: ReadLimits,
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, *, keep: bool = True,
 ) -> Source:
-    """Scan once for structural rejects (while the file is hashed), then hand out a lazy read_csv relation."""
+    """Parse once (while the file is hashed): the records go in file order into a temp table on `con`, the
+    structural rejects into DuckDB's reject tables; the relation numbers the records from that table. With
+    `keep` false (a throwaway connection) only the rejects are kept and the relation parses again."""
     dialect = _Dialect(
         str(path), delimiter, layout.skip_lines, tuple(c.name for c in layout.columns),
         max(limits.max_field_bytes, 1024),
     )
-    kept, rejects = _reject_scan(con, dialect)
+    numbered = f"atlas_numbered_{uuid.uuid4().hex}" if keep else None
+    kept, rejects = _reject_scan(con, dialect, numbered)
     facts = pending.result()
     if kept == 0 and not rejects:
         raise reject(path, "no-data-rows", "the file has a header but no data rows")
@@ -124,16 +109,24 @@ def open_utf8_csv(
     return Source(
         path=path, format="hxl" if layout.hxl else "csv", encoding=encoding, delimiter=delimiter,
         sha256=facts.sha256, size=facts.size, columns=layout.columns, issues=issues,
-        factory=lambda c: _relation(c, dialect, breakpoints),
+        factory=lambda c: _relation(c, dialect, breakpoints, numbered if c is con else None),
     )
 
 
-def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect) -> tuple[int, list[tuple[int, str, str, str]]]:
+def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect,
+                 numbered: str | None) -> tuple[int, list[tuple[int, str, str, str]]]:
+    """One parallel parse: kept records into temp table `numbered` (if named) in file order, so its rowid is the
+    record's position; rejected ones into DuckDB's reject tables. Temp tables spill to the connection's temp
+    directory, which the workspace encrypts."""
     token = uuid.uuid4().hex
     table, scan = f"atlas_rejects_{token}", f"atlas_scans_{token}"
     sql, params = dialect.scan_sql(f"store_rejects=true, rejects_table='{table}', rejects_scan='{scan}'")
     try:
-        kept = con.execute(f"SELECT count(*) FROM {sql}", params).fetchall()[0][0]
+        if numbered is None:
+            kept = con.execute(f"SELECT count(*) FROM {sql}", params).fetchall()[0][0]
+        else:
+            _ordered_copy(con, numbered, f"SELECT {', '.join(dialect.columns)} FROM {sql}", params)
+            kept = con.execute(f"SELECT count(*) FROM {numbered}").fetchall()[0][0]
         try:
             rows = con.execute(
                 f"SELECT line_byte_position, any_value(error_type), any_value(csv_line), any_value(column_name) "
@@ -142,11 +135,25 @@ def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect) -> tuple[int
         except duckdb.CatalogException:
             rows = []
     except duckdb.Error as error:
+        if numbered is not None:
+            con.execute(f"DROP TABLE IF EXISTS {numbered}")
         raise _DuckDBRefused(str(error)) from error
     finally:
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"DROP TABLE IF EXISTS {scan}")
     return int(kept), [(int(p), str(t), str(v or ""), str(c or "")) for p, t, v, c in rows]
+
+
+def _ordered_copy(con: duckdb.DuckDBPyConnection, table: str, select: str, params: list[object]) -> None:
+    """CREATE TEMP TABLE `table` AS `select` with insertion order kept: the parallel reader still runs on every
+    thread, and the table's rowid is then the record's position in the file (no single-threaded window)."""
+    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    before = bool(row[0]) if row else False
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}", params)
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def _physical_lines(path: Path, positions: list[int]) -> list[int]:
@@ -227,18 +234,19 @@ def _giant_issues(path: Path, lines: np.ndarray, starts: np.ndarray, limits: Rea
     return issues
 
 
-def _relation(con: duckdb.DuckDBPyConnection, dialect: _Dialect, breakpoints: pa.Table) -> duckdb.DuckDBPyRelation:
-    """Number the records once, in a narrow order-preserving pass into a temp table (spilled encrypted), so
-    every later pass (distinct values, normalisation, vault) runs on all threads and never re-parses the file."""
-    scan, params = dialect.scan_sql("ignore_errors=true")
-    scan = _inline(scan, params)
+def _relation(con: duckdb.DuckDBPyConnection, dialect: _Dialect, breakpoints: pa.Table,
+              numbered: str | None) -> duckdb.DuckDBPyRelation:
+    """The records with their physical line: position in the numbered table plus the shift of its breakpoint.
+    A connection other than the one that parsed the file numbers the records anew (same ordered copy)."""
     cols = ", ".join(dialect.columns)
-    token = uuid.uuid4().hex
-    numbered = f"atlas_numbered_{token}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {numbered} AS SELECT {cols}, row_number() OVER () AS _k FROM {scan}")
+    if numbered is None:
+        numbered = f"atlas_numbered_{uuid.uuid4().hex}"
+        scan, params = dialect.scan_sql("ignore_errors=true")
+        _ordered_copy(con, numbered, f"SELECT {cols} FROM {scan}", params)
     if breakpoints.num_rows == 1:
         shift = int(breakpoints.column("shift")[0].as_py())
-        return con.sql(f"SELECT {cols}, _k + {shift} AS {ROW_COLUMN} FROM {numbered}")
-    name = f"atlas_lines_{token}"
+        return con.sql(f"SELECT {cols}, rowid + {1 + shift} AS {ROW_COLUMN} FROM {numbered}")
+    name = f"atlas_lines_{uuid.uuid4().hex}"
     con.register(name, breakpoints)
-    return con.sql(f"SELECT {cols}, d._k + b.shift AS {ROW_COLUMN} FROM {numbered} d ASOF JOIN {name} b ON d._k >= b.k_from")
+    return con.sql(f"SELECT {cols}, d._k + b.shift AS {ROW_COLUMN} FROM (SELECT *, rowid + 1 AS _k FROM {numbered}) d "
+                   f"ASOF JOIN {name} b ON d._k >= b.k_from")
