@@ -12,6 +12,7 @@ was not proven (conservative).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -20,14 +21,20 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from atlas.protection.certify import CENTRE_ABOVE, Bounds, centre, exact_cells, local_cells, sum_rounds
+from atlas.protection.boxes import widen_by_boxes
+from atlas.protection.certify import CENTRE_ABOVE, Bounds, centre_around, exact_cells, local_cells, sum_rounds
 from atlas.protection.cube import Cube
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.lp import equality_lp
+from atlas.protection.milp import neighbourhood
 from atlas.protection.relations import CellSpace
+
+log = logging.getLogger(__name__)
 
 LOCAL_ABOVE = 2_000
 LOCAL_MAX = 200
+CENTRE_RADII = (1, 2, 0)
+CENTRE_LEFT = 20
 
 
 @dataclass
@@ -94,10 +101,13 @@ def audit_space(space: CellSpace, unknown: np.ndarray, req: tuple[np.ndarray, np
         rows = np.flatnonzero(a_s.getnnz(axis=1) > 0)
         a_s, b = a_s[rows], b[rows]
         cap = 1.5 * (np.abs(x).max() + max(r.max() for r in req)) + 1.0
+        boxes = Bounds.start(x, req, need & unknown)
+        used = widen_by_boxes(space, unknown, cap, boxes)
+        log.debug("%d boxes leave %d of %d cells unproven", used, len(boxes.pending()), int((need & unknown).sum()))
         for cells, crow in _components(a_s):
             sub = a_s[crow][:, cells]
             got = _component_bounds(sub, b[crow], x[s[cells]], tuple(r[s[cells]] for r in req),
-                                    need[s[cells]], cap, deadline)
+                                    need[s[cells]], cap, deadline, (boxes.lower[s[cells]], boxes.upper[s[cells]]))
             lower[s[cells]], upper[s[cells]], exact[s[cells]] = got.lower, got.upper, got.exact
     upper = np.where(upper >= cap * (1 - 1e-9), np.inf, upper) if len(s) else upper
     protected = ProtectionInterval.holds(lower, upper, x, req) | ~need
@@ -124,26 +134,36 @@ def _components(a_s: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple[np.ndarray, ...],
-                      need: np.ndarray, cap: float, deadline: float | None) -> Bounds:
-    """Certificates first (centre, signed sums, neighbourhoods), exact LPs only for the cells left."""
+                      need: np.ndarray, cap: float, deadline: float | None,
+                      start: tuple[np.ndarray, np.ndarray]) -> Bounds:
+    """Certificates first (boxes in `start`, centre, signed sums, neighbourhoods), exact LPs for the cells left."""
     n = a.shape[1]
     bounds = Bounds.start(x, req, need)
+    bounds.lower[:], bounds.upper[:] = np.minimum(bounds.lower, start[0]), np.maximum(bounds.upper, start[1])
     if a.shape[0] == 0:
         bounds.lower[:] = 0.0
         bounds.upper[:] = np.inf
         bounds.exact[:] = True
         return bounds
     caps = np.full(n, cap)
-    if n > CENTRE_ABOVE:
-        z = centre(a, b, caps, deadline)
-        if z is not None:
-            bounds.see(z)
+    everywhere = np.ones(n, dtype=bool)
+    for radius in CENTRE_RADII:
+        left = bounds.pending()
+        if n <= CENTRE_ABOVE or len(left) <= CENTRE_LEFT:
+            break
+        near = neighbourhood(a, left, radius, everywhere, closed=False) if radius else np.arange(n)
+        centre_around(a, bounds, near, caps, deadline)
+        log.debug("component %d: %d unproven, centre of %d cells (radius %d) leaves %d", n, len(left), len(near),
+                  radius, len(bounds.pending()))
+        if len(near) == n:
+            break
     h = None
     for step in ("few", "sums", "local", "exact"):
         left = bounds.pending()
         if len(left) == 0:
             break
         few = n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100)
+        log.debug("component %d: %s step on %d unproven", n, step, len(left))
         if step in ("few", "local") and few:
             local_cells(a, bounds, left, caps, deadline)
         elif step == "exact" or (step == "sums" and not few):

@@ -5,8 +5,9 @@ certificate: the attacker's interval of each cell stretches at least from the tr
 value. A few such tables prove most cells of a component at once, so the exact LP per cell (min and max)
 is needed only for the few left. Certificates come from, cheapest per proven cell first:
 
-1. the interior-point centre of the component (zero objective, no crossover), which moves almost every
-   cell that can move at all (large components only);
+1. the interior-point centre (zero objective, no crossover) of the cells near those still unproven after
+   the box certificates of `atlas.protection.boxes`, then of the whole component when many are left: it
+   moves almost every cell that can move at all (large components only);
 2. simplex solves of signed sums of the cells still unproven (warm-started: one model, costs changed);
 3. the same LP restricted to a cell's neighbourhood (closed down the hierarchies, see
    `milp.neighbourhood`) with the cells outside held at their true values (a restriction: still a
@@ -76,10 +77,25 @@ def centre(a: sp.csr_matrix, b: np.ndarray, cap: np.ndarray, deadline: float | N
         h.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")
+    h.setOptionValue("presolve", "on")  # 2-7x faster here; the postsolved point is still interior where it can be
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value)
+
+
+def centre_around(a: sp.csr_matrix, bounds: Bounds, cells: np.ndarray, cap: np.ndarray,
+                  deadline: float | None = None) -> None:
+    """The centre of the table restricted to `cells` (every other cell held at its true value: a
+    restriction, so its tables are certificates for the whole component)."""
+    by_col = sp.csc_matrix(a)
+    rows = np.unique(by_col[:, cells].indices)
+    sub = a[rows][:, cells]
+    z = centre(sub, sub @ bounds.x[cells], cap[cells], deadline)
+    if z is not None:
+        full = bounds.x.copy()
+        full[cells] = z
+        bounds.see(full)
 
 
 def sum_rounds(h: highspy.Highs, bounds: Bounds, rounds: int = SUM_ROUNDS) -> None:

@@ -1,0 +1,144 @@
+"""Box certificates: only true null directions count, and box bounds never exceed the attacker's interval."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from independent_audit import attacker_bounds
+
+from atlas.protection.boxes import apply_directions, widen_by_boxes
+from atlas.protection.certify import Bounds
+from atlas.protection.cube import Cube, Dimension
+from atlas.protection.interval import ProtectionInterval
+from atlas.protection.relations import CellSpace, build_space
+from atlas.tables import hierarchy as h
+from atlas.tables.margins import compute_margins
+
+RULES = {"zeros published": False, "zeros primary": True}
+
+
+def _cube(values: np.ndarray, dims: list[Dimension]) -> Cube:
+    grid = pd.MultiIndex.from_product([d.leaves() for d in dims], names=[d.name for d in dims]).to_frame(index=False)
+    grid["value"] = values.astype(float)
+    return compute_margins(grid.assign(n=grid["value"].astype(int)), dims)
+
+
+def _geo() -> Dimension:
+    parent: dict[str, str | None] = {"_T": None, "A": "_T", "B": "_T"}
+    parent.update({f"{g}{i}": g for g in "AB" for i in range(3)})
+    return Dimension("geo", parent)
+
+
+def _space_of(cube: Cube, hidden: np.ndarray) -> tuple[CellSpace, np.ndarray]:
+    space = build_space([cube])
+    unknown = np.zeros(space.n, dtype=bool)
+    unknown[space.cube_cells[0][hidden]] = True
+    return space, unknown
+
+
+def _at(cube: Cube, **codes: str) -> np.ndarray:
+    m = np.ones(len(cube.cells), dtype=bool)
+    for d, c in codes.items():
+        m &= (cube.cells[d] == c).to_numpy()
+    return m
+
+
+@pytest.fixture
+def three_by_three() -> Cube:
+    dims = [h.flat_dimension("a", ["x", "y", "z"]), h.flat_dimension("b", ["u", "v", "w"])]
+    return _cube(np.array([1, 7, 9, 8, 2, 6, 5, 9, 8]), dims)
+
+
+def _box(cube: Cube) -> np.ndarray:
+    return (_at(cube, a="x") | _at(cube, a="y")) & (_at(cube, b="u") | _at(cube, b="v"))
+
+
+def test_a_box_of_four_suppressed_cells_proves_all_four(three_by_three: Cube) -> None:
+    hidden = _box(three_by_three)
+    space, unknown = _space_of(three_by_three, hidden)
+    need = unknown.copy()
+    req = ProtectionInterval(1).requirements(space.value)
+    bounds = Bounds.start(space.value, req, need)
+    assert widen_by_boxes(space, unknown, 100.0, bounds) >= 1
+    assert len(bounds.pending()) == 0
+    truth = attacker_bounds(three_by_three, hidden)
+    for row in np.flatnonzero(hidden):
+        u = space.cube_cells[0][row]
+        assert truth[row][0] - 1e-9 <= bounds.lower[u] and bounds.upper[u] <= truth[row][1] + 1e-9
+
+
+def test_a_published_corner_leaves_no_certificate(three_by_three: Cube) -> None:
+    hidden = _box(three_by_three) & ~(_at(three_by_three, a="y") & _at(three_by_three, b="v"))
+    space, unknown = _space_of(three_by_three, hidden)
+    bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())
+    assert widen_by_boxes(space, unknown, 100.0, bounds) == 0
+    assert np.array_equal(bounds.lower, space.value) and np.array_equal(bounds.upper, space.value)
+
+
+def test_only_true_null_directions_widen(three_by_three: Cube) -> None:
+    """A direction touching a published cell, or breaking a relation, is rejected however it was built."""
+    hidden = _box(three_by_three)
+    space, unknown = _space_of(three_by_three, hidden)
+    cell = {(r.a, r.b): space.cube_cells[0][i] for i, r in enumerate(three_by_three.cells.itertuples())}
+    good = {cell["x", "u"]: 1.0, cell["x", "v"]: -1.0, cell["y", "u"]: -1.0, cell["y", "v"]: 1.0}
+    broken = {cell["x", "u"]: 1.0, cell["x", "v"]: -1.0, cell["y", "u"]: -1.0}
+    leaky = {cell["x", "u"]: 1.0, cell["x", "w"]: -1.0, cell["y", "u"]: -1.0, cell["y", "w"]: 1.0}
+    cols = [good, broken, leaky]
+    v = sp.csc_matrix((np.concatenate([list(c.values()) for c in cols]),
+                       (np.concatenate([list(c) for c in cols]), np.repeat(np.arange(3), [len(c) for c in cols]))),
+                      shape=(space.n, 3))
+    bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())
+    assert apply_directions(space.relations, unknown, space.value, 100.0, v, bounds) == 1
+    x = space.value
+    step_up, step_down = min(x[cell["x", "v"]], x[cell["y", "u"]]), min(x[cell["x", "u"]], x[cell["y", "v"]])
+    assert bounds.upper[cell["x", "u"]] == x[cell["x", "u"]] + step_up
+    assert bounds.lower[cell["x", "u"]] == x[cell["x", "u"]] - step_down
+    assert bounds.upper[cell["x", "w"]] == x[cell["x", "w"]]
+
+
+def test_boxes_move_along_hierarchy_levels() -> None:
+    """A margin cell is proven by a box that swaps its region and carries a path down to a leaf."""
+    dims = [_geo(), h.flat_dimension("s", ["f", "m"])]
+    cube = _cube(np.array([3, 4, 5, 2, 6, 1, 2, 2, 7, 3, 4, 5]), dims)
+    hidden = (_at(cube, geo="A") | _at(cube, geo="B") | _at(cube, geo="A0") | _at(cube, geo="B1")) & ~_at(cube, s="_T")
+    space, unknown = _space_of(cube, hidden)
+    bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())
+    widen_by_boxes(space, unknown, 1000.0, bounds)
+    assert len(bounds.pending()) == 0
+    truth = attacker_bounds(cube, hidden)
+    for row in np.flatnonzero(hidden):
+        u = space.cube_cells[0][row]
+        assert truth[row][0] - 1e-9 <= bounds.lower[u] and bounds.upper[u] <= truth[row][1] + 1e-9
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> tuple[Cube, np.ndarray]:
+    dims = [_geo(), h.flat_dimension("nat", [f"n{i}" for i in range(draw(st.integers(2, 4)))]),
+            h.flat_dimension("s", ["f", "m"])]
+    size = int(np.prod([len(d.leaves()) for d in dims]))
+    values = np.asarray(draw(st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 9, 15]), min_size=size, max_size=size)))
+    cube = _cube(values, dims)
+    hide = np.asarray(draw(st.lists(st.booleans(), min_size=len(cube.cells), max_size=len(cube.cells))))
+    return cube, hide
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(case=_tables())
+def test_box_bounds_lie_inside_the_independent_attackers_interval(rule: str, case: tuple[Cube, np.ndarray]) -> None:
+    """Soundness: every widened bound is reached by some table the attacker must allow."""
+    cube, hide = case
+    x = cube.cells["value"].to_numpy()
+    primary = (x <= 4) & ((x > 0) | RULES[rule])
+    hidden = primary | hide
+    space, unknown = _space_of(cube, hidden)
+    bounds = Bounds.start(space.value, ProtectionInterval(3).requirements(space.value), unknown.copy())
+    widen_by_boxes(space, unknown, 1.5 * x.max() + 10.0, bounds)
+    truth = attacker_bounds(cube, hidden)
+    for row in np.flatnonzero(hidden):
+        u = space.cube_cells[0][row]
+        assert truth[row][0] - 1e-6 <= bounds.lower[u] <= x[row] <= bounds.upper[u] <= truth[row][1] + 1e-6
