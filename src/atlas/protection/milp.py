@@ -19,30 +19,42 @@ from atlas.protection.lp import INF, new_highs
 
 
 def neighbourhood(relations: sp.csr_matrix, start: np.ndarray, radius: int, allowed: np.ndarray,
-                  closed: bool = True) -> np.ndarray:
+                  closed: bool = True, graph: tuple[sp.csr_matrix, sp.csr_matrix] | None = None) -> np.ndarray:
     """Cells within `radius` relation hops of `start`, walking only through `allowed` cells, closed downward.
 
     Every cell reached brings all its descendants along every hierarchy (the relations where it is the
     parent, recursively): a margin can only move together with the cells below it, so a hop to a margin
     is useless without them. With this closure, a d-dimensional box around a cell lies within d hops.
+    `graph` (from `hop_graph`) saves rebuilding the patterns on repeated calls.
     """
-    pattern = sp.csr_matrix((relations != 0).astype(np.int8))
-    parents = sp.csr_matrix((relations > 0).astype(np.int8))
+    return rings(relations, start, radius, allowed, closed, graph)[-1]
+
+
+def hop_graph(relations: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The patterns `neighbourhood` walks: every relation, and the parents' side of each."""
+    return sp.csr_matrix((relations != 0).astype(np.int8)), sp.csr_matrix((relations > 0).astype(np.int8))
+
+
+def rings(relations: sp.csr_matrix, start: np.ndarray, radius: int, allowed: np.ndarray, closed: bool = True,
+          graph: tuple[sp.csr_matrix, sp.csr_matrix] | None = None) -> list[np.ndarray]:
+    """`neighbourhood` at every radius from 1 to `radius` (one walk)."""
+    pattern, parents = graph or hop_graph(relations)
     seen = np.zeros(relations.shape[1], dtype=bool)
     seen[start] = True
     if closed:
         seen = _descend(pattern, parents, seen, seen.copy(), allowed)
     frontier = seen.copy()
+    out = []
     for _ in range(radius):
         rows = (pattern @ frontier.astype(np.int8)) > 0
         reach = (pattern.T @ rows.astype(np.int8)) > 0
         frontier = reach & ~seen & allowed
-        if not frontier.any():
-            break
-        seen |= frontier
-        if closed:
-            seen = _descend(pattern, parents, seen, frontier, allowed)
-    return np.flatnonzero(seen)
+        if frontier.any():
+            seen |= frontier
+            if closed:
+                seen = _descend(pattern, parents, seen, frontier, allowed)
+        out.append(np.flatnonzero(seen))
+    return out or [np.flatnonzero(seen)]
 
 
 def _descend(pattern: sp.csr_matrix, parents: sp.csr_matrix, seen: np.ndarray, new: np.ndarray,

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from atlas.protection.audit import SpaceAudit, audit_space
 from atlas.protection.certify import extremes
 from atlas.protection.interval import ProtectionInterval
-from atlas.protection.milp import neighbourhood, solve_pattern
+from atlas.protection.milp import hop_graph, neighbourhood, rings, solve_pattern
 from atlas.protection.relations import CellSpace
 from atlas.protection.status import CellStatus
 
@@ -70,6 +70,7 @@ class _Local:
         self.csr = st.space.relations.tocsr()
         self.csc = self.csr.tocsc()
         self.cap = np.full(len(self.x), 1.5 * (np.abs(self.x).max() + max(r.max() for r in req)) + 1.0)
+        self.graph = hop_graph(self.csr)
 
     def holds(self, i: int, lo: float, hi: float) -> bool:
         s = slice(i, i + 1)
@@ -96,7 +97,7 @@ class _Local:
         return ok
 
     def neighbours(self, i: int, radius: int, through: np.ndarray, closed: bool = True) -> np.ndarray:
-        return neighbourhood(self.csr, np.array([i]), radius, through, closed)
+        return neighbourhood(self.csr, np.array([i]), radius, through, closed, self.graph)
 
 
 def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarray], costs: np.ndarray,
@@ -107,16 +108,20 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     supp = supp.copy()
     now = time.perf_counter()
     hard = deadline + max(FALLBACK_FLOOR, deadline - now)
-    res = audit_space(space, supp, req, st.primary, deadline=now + AUDIT_SHARE * max(0.0, deadline - now))
+    audit_by = now + AUDIT_SHARE * max(0.0, deadline - now)
+    res = audit_space(space, supp, req, st.primary, deadline=audit_by)
+    complete = time.perf_counter() < audit_by
     bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
     if len(bad) == 0:
         return Repaired(supp, res, 0, 0, False)
     res.lower[bad], res.upper[bad], res.exact[bad] = space.value[bad], space.value[bad], False
     local = _Local(st, req, res)
+    audited = supp.copy()
     before = int(supp.sum())
     fallback, exhausted, tried = 0, False, 0
     for i in bad[np.lexsort((bad, -space.value[bad]))]:
-        if any(local.certify(i, supp, cells) for cells in _checks(local, i, supp)):
+        added = supp & ~audited if complete else None
+        if (added is None or added.any()) and any(local.certify(i, supp, c) for c in _checks(local, i, supp, added)):
             continue
         if time.perf_counter() > deadline:
             exhausted = True
@@ -158,14 +163,15 @@ def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, c
     return False
 
 
-def _checks(local: _Local, i: int, supp: np.ndarray) -> list[np.ndarray]:
-    """Small neighbourhoods of suppressed cells around `i` on which to check it again."""
+def _checks(local: _Local, i: int, supp: np.ndarray, added: np.ndarray) -> list[np.ndarray]:
+    """Small neighbourhoods of suppressed cells around `i` on which to check it again: only those holding a
+    cell suppressed since the audit (elsewhere the audit's verdict stands; with `added` None, check all)."""
     out = []
-    for radius in CHECK_RADII:
-        cells = local.neighbours(i, radius, supp, closed=False)
+    for cells in rings(local.csr, np.array([i]), max(CHECK_RADII), supp, False, local.graph):
         if len(cells) > MAX_CHECK:
             break
-        out.append(cells)
+        if added is None or added[cells].any():
+            out.append(cells)
     return out
 
 
