@@ -22,7 +22,7 @@ from atlas.ingest.columns import Assignment, resolve
 from atlas.ingest.lookups import bound
 from atlas.ingest.consent import record_person_consent
 from atlas.ingest.mapping import Kind, Mapping, load_mapping
-from atlas.ingest.plan import Plan, build_plan
+from atlas.ingest.plan import Plan, build_plan, warm_vocabularies
 from atlas.ingest.readers import open_source
 from atlas.ingest.readers.source import Source
 from atlas.ingest.report import write_report
@@ -157,8 +157,10 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         _register_privacy(con, ws)
         _leave_room_for_python(con, ws.settings.memory_limit)
         step("reading")
+        vocabularies = warm_vocabularies(mapping.kind)
         # parsed on the workspace connection: the records stay in its (encrypted-spill) temp tables
         source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row, con=con)
+        vocabularies.join()
         refuse_duplicate(con, source, path, opts)
         _source_view(con, source)
         columns = source.columns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,8 +13,8 @@ from atlas.ingest.areas import area_hints, build_area_map
 from atlas.ingest.columns import Assignment
 from atlas.ingest.lookups import Lookup, area_lookup, coded_lookup
 from atlas.ingest.mapping import CONSENT_ONLY_FIELDS, Mapping
-from atlas.ingest.valuemaps import build_value_map
-from atlas.store.fields import field_map
+from atlas.ingest.valuemaps import build_value_map, warm_lookup
+from atlas.store.fields import Field, field_map
 from atlas.vocab.ages import AGE_SCHEMES, band_labels
 
 CODED_KINDS = ("code", "country", "country_list", "language_list", "bool")
@@ -24,6 +25,24 @@ class Plan:
     columns: dict[str, rowsql.Column]
     hints: dict[tuple[str, str], str]  # (source column, raw value) -> hint
     identifiers: list[Assignment]
+
+
+def warm_vocabularies(kind: str) -> threading.Thread:
+    """Build the look-up tables of the kind's vocabularies (about a second of Python over pycountry and CLDR)
+    in a background thread, while DuckDB parses the file with the GIL released; join it before `build_plan`."""
+    fields = field_map(kind)
+    coded = [f for f in fields.values() if f.kind in CODED_KINDS]
+    thread = threading.Thread(target=_warm, args=(coded,), name="atlas-vocab", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(fields: list[Field]) -> None:
+    for f in fields:
+        try:
+            warm_lookup(f)
+        except Exception:  # noqa: BLE001 - a vocabulary that fails here fails again, reported, in build_plan
+            continue
 
 
 def distinct_values(con: duckdb.DuckDBPyConnection, assigns: list[Assignment]) -> dict[str, list[str]]:

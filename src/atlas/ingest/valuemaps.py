@@ -50,6 +50,11 @@ def _lookup(vocab: str) -> pa.Table:
     return pa.table({"key": fold_many(pa.array(labels, pa.string())), "code": pa.array(labels, pa.string())})
 
 
+def warm_lookup(field: Field) -> None:
+    """Build (and cache) the vocabulary table `build_value_map` will join for `field`."""
+    _lookup(vocab_for(field))
+
+
 def _with_gazetteer_countries(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
     """Countries whose boundaries were imported count as known codes (user-assigned ones like XAT too)."""
     extra = [r[0] for r in con.execute("SELECT DISTINCT country FROM geo_sets WHERE active").fetchall()]
