@@ -102,7 +102,8 @@ def protect_secondary(cubes: list[Cube], primary: list[np.ndarray], *,
         used = "fast"
     if used == "fast":
         rise = np.where(need, np.maximum(req[1], req[2] - np.maximum(space.value, 0.0)), 0.0)
-        supp = mend_singletons(space.relations, supp, costs, ~st.forced & candidates, space.value, rise)
+        supp = mend_singletons(space.relations, supp, costs, ~st.forced & candidates, space.value, rise,
+                               need & ~st.forced)
     patterned = time.perf_counter()
     rep = audit_and_repair(st, req, costs, supp, start + time_limit)
     flags = _flags(cubes, st, rep.supp)

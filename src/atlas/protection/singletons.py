@@ -8,7 +8,10 @@ publishable cells, chosen by cost divided by how many such relations the cell me
 cells large enough to cover the relation's shortfall; a cell that would open relations holding no
 suppressed cell yet (each then needing a partner of its own) costs `1 + DAMAGE` times more per such
 relation, which keeps the pattern inside relations already opened (on the peer table 2,866 instead of
-2,912 secondary cells with zeros primary, and no cell left to repair with zeros published). Several picks of one round often mend the same
+2,912 secondary cells with zeros primary, and no cell left to repair with zeros published). Given the
+cells in need, further rounds then mend the relations where a pinned one (`movable`: an empty cell can
+only rise, so chains of empty cells pin each other) has nothing to move against: on the peer table with
+zeros primary this left no cell for the audit to refute, so no repair and half the audit time. Several picks of one round often mend the same
 relation, so a last pass (`trim`) publishes again every added cell, largest first, whose relations all
 stay mended without it. Necessary conditions, not sufficient (a cell can still be isolated by combining
 several relations); the audit and its repair finish the job.
@@ -24,17 +27,33 @@ DAMAGE = 1.0  # any weight >= 1 gave the same patterns on the peer table; 0.1 an
 
 
 def mend_singletons(relations: sp.csr_matrix, suppressed: np.ndarray, cost: np.ndarray, allowed: np.ndarray,
-                    value: np.ndarray | None = None, rise: np.ndarray | None = None) -> np.ndarray:
+                    value: np.ndarray | None = None, rise: np.ndarray | None = None,
+                    need: np.ndarray | None = None) -> np.ndarray:
     """`suppressed` grown until no relation holds exactly one suppressed cell (where a partner exists) and,
-    with `value` and `rise` (how far each primary cell must be able to rise), no relation falls short."""
+    with `value` and `rise` (how far each primary cell must be able to rise), no relation falls short;
+    with `need` too, until no cell of `need` is pinned (`movable`)."""
+    supp = _rounds(relations, suppressed, suppressed, cost, allowed, value, rise, None)
+    supp = trim(relations, suppressed, supp, value, rise)
+    if need is not None and value is not None:
+        supp = _rounds(relations, suppressed, supp, cost, allowed, value, rise, need)
+    return supp
+
+
+def _rounds(relations: sp.csr_matrix, suppressed: np.ndarray, supp: np.ndarray, cost: np.ndarray,
+            allowed: np.ndarray, value: np.ndarray | None, rise: np.ndarray | None,
+            need: np.ndarray | None) -> np.ndarray:
     pattern = sp.csr_matrix((relations != 0).astype(np.int32))
     children = sp.csr_matrix((relations < 0).astype(np.float64))
     parents = sp.csr_matrix((relations > 0).astype(np.int32))
-    supp = suppressed.copy()
+    supp = supp.copy()
     for _ in range(MAX_ROUNDS):
         short = _shortfall(children, parents, supp, value, rise)
         count = pattern @ supp.astype(np.int32)
-        rows = np.flatnonzero((count == 1) | (short > 1e-9))
+        stuck = np.zeros(len(short), dtype=bool)
+        if need is not None and value is not None:
+            stuck = _stuck_rows(relations, supp, value, need)
+            short = np.where(stuck, np.maximum(short, 1e-3), short)
+        rows = np.flatnonzero((count == 1) | (short > 1e-9) | stuck)
         if len(rows) == 0:
             break
         opened = pattern.T @ (count == 0).astype(np.int32)
@@ -42,7 +61,52 @@ def mend_singletons(relations: sp.csr_matrix, suppressed: np.ndarray, cost: np.n
         if len(chosen) == 0:
             break
         supp[chosen] = True
-    return trim(relations, suppressed, supp, value, rise)
+    return supp
+
+
+def movable(relations: sp.csr_matrix, supp: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which suppressed cells may rise, and which fall, as far as each relation alone can tell.
+
+    A cell rising as a child needs a parent that may rise or a sibling that may fall; as a parent, a child
+    that may rise (and the mirror for falling, which also needs a positive value). The largest sets
+    meeting these conditions (a fixpoint) contain every cell that moves in some feasible table, so a cell
+    outside both is pinned: the audit would find it exactly.
+    """
+    coo = relations.tocoo()
+    r, c, kid = coo.row, coo.col, coo.data < 0
+    m, n = relations.shape
+    up, down = supp.copy(), supp & (value > 0)
+    while True:
+        def per_row(flag: np.ndarray, side: np.ndarray) -> np.ndarray:
+            return np.bincount(r[side], weights=flag[c[side]], minlength=m)
+
+        par_up, par_down = per_row(up, ~kid), per_row(down, ~kid)
+        kid_up, kid_down = per_row(up, kid), per_row(down, kid)
+        ok_up = np.where(kid, (par_up[r] > 0) | (kid_down[r] - down[c] > 0), kid_up[r] > 0)
+        ok_down = np.where(kid, (par_down[r] > 0) | (kid_up[r] - up[c] > 0), kid_down[r] > 0)
+        new_up = up & (np.bincount(c[~ok_up], minlength=n) == 0)
+        new_down = down & (np.bincount(c[~ok_down], minlength=n) == 0)
+        if (new_up == up).all() and (new_down == down).all():
+            return up, down
+        up, down = new_up, new_down
+
+
+def _stuck_rows(relations: sp.csr_matrix, supp: np.ndarray, value: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """Relations where a pinned cell of `need` finds nothing to move against when it rises."""
+    up, down = movable(relations, supp, value)
+    pinned = need & supp & ~up & ~(down & (value > 0))
+    if not pinned.any():
+        return np.zeros(relations.shape[0], dtype=bool)
+    coo = relations.tocoo()
+    r, c, kid = coo.row, coo.col, coo.data < 0
+    m = relations.shape[0]
+    par_up = np.bincount(r[~kid], weights=up[c[~kid]], minlength=m)
+    kid_up = np.bincount(r[kid], weights=up[c[kid]], minlength=m)
+    kid_down = np.bincount(r[kid], weights=down[c[kid]], minlength=m)
+    ok_up = np.where(kid, (par_up[r] > 0) | (kid_down[r] - down[c] > 0), kid_up[r] > 0)
+    out = np.zeros(m, dtype=bool)
+    out[r[pinned[c] & ~ok_up]] = True
+    return out
 
 
 def trim(relations: sp.csr_matrix, kept: np.ndarray, supp: np.ndarray, value: np.ndarray | None = None,
