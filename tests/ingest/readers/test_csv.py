@@ -42,6 +42,32 @@ def test_row_numbers_match_an_id_column(con: duckdb.DuckDBPyConnection, write: C
     assert bad == (0,)
 
 
+def test_one_parallel_parse_keeps_file_order_and_rejects(tmp_path: Path) -> None:
+    """Large enough (26 MB) for DuckDB to split the file between threads: every record keeps its physical line,
+    rejected and quoted multi-line records included, from the single parse that also collects the rejects."""
+    path = tmp_path / "big.csv"
+    with path.open("w") as fh:
+        fh.write("line,v\n")
+        line = 2
+        for n in range(600_000):
+            if n % 100_000 == 50_000:
+                fh.write(f"{line},1,2\n")  # ragged: rejected, reported at its line
+                line += 1
+            elif n % 100_000 == 70_000:
+                fh.write(f'{line},"two\nlines"\n')
+                line += 2
+            else:
+                fh.write(f"{line},{n:030d}\n")
+                line += 1
+    con = duckdb.connect(config={"threads": 4})
+    source = open_source(path, con=con)
+    assert [(i.code, i.row) for i in source.issues] == [("ragged-row", 50_002 + k * 100_000 + k) for k in range(6)]
+    bad = source.relation(con).filter("CAST(c_line AS BIGINT) <> _row").count("*").fetchone()
+    assert bad == (0,)
+    assert source.relation(con).count("*").fetchone() == (599_994,)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'atlas_rejects_%'").fetchone() == (0,)
+
+
 def test_huge_field_is_reported_not_fatal(
     tmp_path: Path, con: duckdb.DuckDBPyConnection, rows: Callable[[Source], list[tuple]],
     write: Callable[..., Path]
