@@ -22,19 +22,21 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from atlas.protection.boxes import widen_by_boxes
-from atlas.protection.certify import CENTRE_ABOVE, Bounds, centre_around, exact_cells, local_cells, sum_rounds
+from atlas.protection.certify import CENTRE_ABOVE, Bounds, Centres, exact_cells, local_cells, sum_rounds
 from atlas.protection.cube import Cube
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.lp import equality_lp
-from atlas.protection.milp import neighbourhood
 from atlas.protection.relations import CellSpace
 
 log = logging.getLogger(__name__)
 
 LOCAL_ABOVE = 2_000
 LOCAL_MAX = 200
-CENTRE_RADII = (1, 2, 0)
+CENTRE_RADII = (1, 2)
 CENTRE_LEFT = 20
+CENTRE_MAX = 200_000
+WHOLE_SHARE = 0.6
+CHUNK = 2_000
 
 
 @dataclass
@@ -146,23 +148,15 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
         bounds.exact[:] = True
         return bounds
     caps = np.full(n, cap)
-    everywhere = np.ones(n, dtype=bool)
-    for radius in CENTRE_RADII:
-        left = bounds.pending()
-        if n <= CENTRE_ABOVE or len(left) <= CENTRE_LEFT:
-            break
-        near = neighbourhood(a, left, radius, everywhere, closed=False) if radius else np.arange(n)
-        centre_around(a, bounds, near, caps, deadline)
-        log.debug("component %d: %d unproven, centre of %d cells (radius %d) leaves %d", n, len(left), len(near),
-                  radius, len(bounds.pending()))
-        if len(near) == n:
-            break
+    _centres(a, bounds, caps, deadline)
     h = None
     for step in ("few", "sums", "local", "exact"):
         left = bounds.pending()
         if len(left) == 0:
             break
         few = n > LOCAL_ABOVE and len(left) <= max(LOCAL_MAX, n // 100)
+        if n > CENTRE_MAX and not few:
+            break  # no whole-component LP this size: the cells left stay unproven (conservative)
         log.debug("component %d: %s step on %d unproven", n, step, len(left))
         if step in ("few", "local") and few:
             local_cells(a, bounds, left, caps, deadline)
@@ -181,6 +175,40 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
             else:
                 exact_cells(h, bounds, left, deadline)
     return bounds
+
+
+def _centres(a: sp.csr_matrix, bounds: Bounds, caps: np.ndarray, deadline: float | None) -> None:
+    """Centres of the unproven cells' neighbourhoods (widening), or of the whole component when they cover
+    most of it; on a component too large for one centre, of chunks of the unproven cells in turn."""
+    n = a.shape[1]
+    if n <= CENTRE_ABOVE:
+        return
+    centres = Centres(a, caps)
+    whole = False
+    for radius in CENTRE_RADII:
+        left = bounds.pending()
+        if len(left) <= CENTRE_LEFT or whole:
+            return
+        near = centres.near(left, radius)
+        if len(near) > WHOLE_SHARE * n and n <= CENTRE_MAX:
+            near, whole = np.arange(n), True
+        if len(near) <= CENTRE_MAX:
+            centres.run(bounds, near, deadline)
+            log.debug("component %d: %d unproven, centre of %d cells (radius %d) leaves %d", n, len(left),
+                      len(near), radius, len(bounds.pending()))
+            continue
+        for beg in range(0, len(left), CHUNK):
+            if deadline is not None and time.perf_counter() > deadline:
+                return
+            chunk = left[beg:beg + CHUNK]
+            chunk = chunk[np.isin(chunk, bounds.pending())] if beg else chunk
+            near = centres.near(chunk, radius) if len(chunk) else chunk
+            if 0 < len(near) <= CENTRE_MAX:
+                centres.run(bounds, near, deadline)
+        log.debug("component %d: %d unproven, chunked centres (radius %d) leave %d", n, len(left), radius,
+                  len(bounds.pending()))
+    if not whole and n <= CENTRE_MAX and len(bounds.pending()) > CENTRE_LEFT:
+        centres.run(bounds, np.arange(n), deadline)
 
 
 def audit_intervals(cubes: list[Cube], suppressed: list[np.ndarray], protection: ProtectionInterval, *,

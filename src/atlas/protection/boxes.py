@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 PASSES = ((2, 1), (64, 4))
 BATCH = 4_096
 TOL = 1e-9
+MIN_YIELD = 0.02
+DENSE_MAX = 1 << 24
 
 
 @dataclass
@@ -84,10 +86,34 @@ def _axis(space: CellSpace, j: int, dim: Dimension, cells: np.ndarray) -> _Axis:
                   where)
 
 
-def _lookup(space: CellSpace, keys: np.ndarray) -> np.ndarray:
-    """Unified index of each cell key (-1 where the cell is absent: a published zero)."""
-    pos = np.minimum(np.searchsorted(space.keys, keys), space.n - 1)
-    return np.where(space.keys[pos] == keys, pos, -1)
+@dataclass
+class _View:
+    """The cell keys and coordinates the search reads, with a direct key -> cell map when it is small."""
+
+    keys: np.ndarray
+    coords: np.ndarray
+    dense: np.ndarray | None
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def of(cls, space: CellSpace) -> _View:
+        size = int(np.prod(space.radix.astype(float)))
+        dense = None
+        if size <= max(DENSE_MAX, 4 * space.n):
+            dense = np.full(size, -1, dtype=np.int64)
+            dense[space.keys] = np.arange(space.n)
+        return cls(space.keys, space.coords, dense)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """Index of each cell key (-1 where the cell is absent: a published zero)."""
+        if self.dense is not None:
+            inside = (keys >= 0) & (keys < len(self.dense))
+            return np.where(inside, self.dense[np.where(inside, keys, 0)], -1)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, pos, -1)
 
 
 def _member(ax: _Axis, line: np.ndarray, rank: np.ndarray | int) -> np.ndarray:
@@ -98,7 +124,7 @@ def _member(ax: _Axis, line: np.ndarray, rank: np.ndarray | int) -> np.ndarray:
     return np.where(ok, ax.members[at] if len(ax.members) else -1, -1)
 
 
-def _down(space: CellSpace, ax: _Axis, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _down(space: _View, ax: _Axis, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of a path from each cell down to a leaf through unknown cells (largest child first)."""
     out = np.full((len(cells), ax.height + 1), -1, dtype=np.int64)
     ok = cells >= 0
@@ -116,7 +142,7 @@ def _down(space: CellSpace, ax: _Axis, cells: np.ndarray) -> tuple[np.ndarray, n
     return out, ok
 
 
-def _up(space: CellSpace, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _up(space: _View, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the strict ancestors of each cell along `ax` (parent first), and whether each is unknown."""
     out = np.full((len(cells), ax.height), -1, dtype=np.int64)
     hid = np.zeros((len(cells), ax.height), dtype=bool)
@@ -126,7 +152,7 @@ def _up(space: CellSpace, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) -> 
         has = cur >= 0
         if not has.any():
             break
-        idx = _lookup(space, space.keys[cells] + (np.maximum(cur, 0) - c) * ax.step)
+        idx = space.find(space.keys[cells] + (np.maximum(cur, 0) - c) * ax.step)
         hid[:, k] = has & (idx >= 0) & unknown[np.maximum(idx, 0)]
         out[:, k] = cur
         cur = np.where(has, ax.parent[np.maximum(cur, 0)], -1)
@@ -152,7 +178,7 @@ class _Along:
     groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
 
 
-def _along(space: CellSpace, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) -> _Along:
+def _along(space: _View, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) -> _Along:
     c = space.coords[cells, ax.j].astype(np.int64)
     depth = ax.depth[c]
     anc, hid = _up(space, ax, cells, unknown)
@@ -160,7 +186,7 @@ def _along(space: CellSpace, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) 
     groups = []
     for u in range(ax.height):
         ok = down_ok & (depth > u) & hid[:, :u].all(axis=1)
-        top = cells if u == 0 else _lookup(space, space.keys[cells] + (np.maximum(anc[:, u - 1], 0) - c) * ax.step)
+        top = cells if u == 0 else space.find(space.keys[cells] + (np.maximum(anc[:, u - 1], 0) - c) * ax.step)
         ok &= top >= 0
         top = np.maximum(top, 0)
         tc = space.coords[top, ax.j].astype(np.int64)
@@ -172,7 +198,7 @@ def _along(space: CellSpace, ax: _Axis, cells: np.ndarray, unknown: np.ndarray) 
     return _Along(depth, anc, hid, down, down_ok, groups)
 
 
-def _pattern(space: CellSpace, ax: _Axis, al: _Along, rows: np.ndarray, option: tuple[int, int]) -> _Pattern:
+def _pattern(space: _View, ax: _Axis, al: _Along, rows: np.ndarray, option: tuple[int, int]) -> _Pattern:
     """For cells `rows` of the batch: swap of the ancestor `u` levels up (the cell itself for 0) with its
     `r`-th largest other sibling, each with a path down through the cell or to a leaf; or (r = -1) the path
     from the root through the cell."""
@@ -223,7 +249,7 @@ class _States:
                    np.concatenate([p.plus for p in parts]), np.concatenate([p.minus for p in parts]))
 
 
-def _extend(space: CellSpace, ax: _Axis, cells: np.ndarray, st: _States, pat: _Pattern, slot: np.ndarray,
+def _extend(space: _View, ax: _Axis, cells: np.ndarray, st: _States, pat: _Pattern, slot: np.ndarray,
             sel: np.ndarray, unknown: np.ndarray, bounds: Bounds, cap: float) -> _States:
     """States `sel` times the pattern (row `slot` of `pat`) of their target along `ax`, kept where every
     corner is unknown and the target could still move far enough."""
@@ -234,7 +260,7 @@ def _extend(space: CellSpace, ax: _Axis, cells: np.ndarray, st: _States, pat: _P
     keys = (st.keys[sel][:, :, None] + delta[:, None, :]).reshape(len(sel), -1)
     signs = (st.signs[sel][:, :, None] * pat.signs[p, None, :ln]).reshape(len(sel), -1)
     live = signs != 0
-    idx = _lookup(space, np.where(live, keys, space.keys[0]))
+    idx = space.find(np.where(live, keys, space.keys[0]))
     good = (~live | ((idx >= 0) & unknown[np.maximum(idx, 0)])).all(axis=1)
     xv = bounds.x[np.maximum(idx, 0)]
     plus = np.minimum(st.plus[sel], np.where(live & (signs > 0), xv, np.inf).min(axis=1))
@@ -245,7 +271,7 @@ def _extend(space: CellSpace, ax: _Axis, cells: np.ndarray, st: _States, pat: _P
     return _States(t[good], keys[good], signs[good], plus[good], minus[good])
 
 
-def _search(space: CellSpace, axes: list[_Axis], cells: np.ndarray, unknown: np.ndarray, bounds: Bounds,
+def _search(space: _View, axes: list[_Axis], cells: np.ndarray, unknown: np.ndarray, bounds: Bounds,
             cap: float, ranks: int, beam: int) -> sp.csc_matrix:
     """One box per cell of `cells` where one is found: dimension by dimension, up to `beam` partial boxes
     per cell whose corners are all unknown, trying swaps with its `ranks` largest siblings at every level."""
@@ -280,7 +306,7 @@ def _search(space: CellSpace, axes: list[_Axis], cells: np.ndarray, unknown: np.
     _, first = np.unique(st.tgt, return_index=True)
     keys, signs = st.keys[first], st.signs[first]
     live = signs != 0
-    idx = np.where(live, _lookup(space, np.where(live, keys, space.keys[0])), -1)
+    idx = np.where(live, space.find(np.where(live, keys, space.keys[0])), -1)
     idx = np.where(live, idx, -1)
     _, uniq = np.unique(np.sort(idx, axis=1), axis=0, return_index=True)
     idx, signs, live = idx[uniq], signs[uniq], live[uniq]
@@ -333,6 +359,7 @@ def widen_by_boxes(space: CellSpace, unknown: np.ndarray, cap: float, bounds: Bo
     """Prove what boxes can among the cells `bounds` still needs, cube by cube; returns boxes used."""
     a = space.relations
     used = 0
+    view = _View.of(space)
     for ci, cells in enumerate(space.cube_cells):
         dims = space.cube_dims[ci]
         if not dims:
@@ -345,7 +372,12 @@ def widen_by_boxes(space: CellSpace, unknown: np.ndarray, cap: float, bounds: Bo
             for beg in range(0, len(targets), BATCH):
                 batch = targets[beg:beg + BATCH]
                 batch = batch[_open(bounds, batch)]
-                if len(batch):
-                    v = _search(space, axes, batch, unknown, bounds, cap, ranks, beam)
-                    used += apply_directions(a, unknown, bounds.x, cap, v, bounds); log.debug("pass %d: %d cells, %d boxes", ranks, len(batch), v.shape[1])
+                if len(batch) == 0:
+                    continue
+                v = _search(view, axes, batch, unknown, bounds, cap, ranks, beam)
+                used += apply_directions(a, unknown, bounds.x, cap, v, bounds)
+                proven = len(batch) - int(_open(bounds, batch).sum())
+                log.debug("boxes (%d ranks): %d of %d cells proven", ranks, proven, len(batch))
+                if proven < MIN_YIELD * len(batch):
+                    return used  # boxes are rare here (a sparse table): the LPs are cheaper
     return used

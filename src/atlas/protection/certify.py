@@ -32,6 +32,7 @@ SUM_ROUNDS = 12
 SUM_PROGRESS = 0.05
 LOCAL_RADII = (1, 2, 3)
 LOCAL_BELOW = 6_000
+FEASIBLE = 1e-9
 
 
 @dataclass
@@ -71,31 +72,57 @@ class Bounds:
 
 
 def centre(a: sp.csr_matrix, b: np.ndarray, cap: np.ndarray, deadline: float | None = None) -> np.ndarray | None:
-    """A point deep inside {u >= 0, u <= cap, a u = b}: interior-point method on a zero objective."""
-    h = equality_lp(a, b, cap)
-    if deadline is not None:
-        h.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("run_crossover", "off")
-    h.setOptionValue("presolve", "on")  # 2-7x faster here; the postsolved point is still interior where it can be
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.asarray(h.getSolution().col_value)
+    """A point deep inside {u >= 0, u <= cap, a u = b}: interior-point method on a zero objective.
+
+    With presolve first (2-7x faster here); its postsolved point can miss the equations by more than the
+    certificates may (seen: 3.5e-6), so every point is checked and, when off, solved again without it.
+    """
+    for presolve in ("on", "off"):
+        h = equality_lp(a, b, cap)
+        if deadline is not None:
+            h.setOptionValue("time_limit", max(0.1, deadline - time.perf_counter()))
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "off")
+        h.setOptionValue("presolve", presolve)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        z = np.asarray(h.getSolution().col_value)
+        scale = max(1.0, float(np.abs(b).max(initial=0.0)))
+        if np.abs(a @ z - b).max(initial=0.0) <= FEASIBLE * scale and z.min(initial=0.0) >= -FEASIBLE * scale:
+            return z
+    return None
 
 
-def centre_around(a: sp.csr_matrix, bounds: Bounds, cells: np.ndarray, cap: np.ndarray,
-                  deadline: float | None = None) -> None:
-    """The centre of the table restricted to `cells` (every other cell held at its true value: a
-    restriction, so its tables are certificates for the whole component)."""
-    by_col = sp.csc_matrix(a)
-    rows = np.unique(by_col[:, cells].indices)
-    sub = a[rows][:, cells]
-    z = centre(sub, sub @ bounds.x[cells], cap[cells], deadline)
-    if z is not None:
-        full = bounds.x.copy()
-        full[cells] = z
-        bounds.see(full)
+class Centres:
+    """Interior-point centres of parts of one component: the cells near the unproven ones, every other
+    cell held at its true value (a restriction, so each centre is a certificate for the whole component)."""
+
+    def __init__(self, a: sp.csr_matrix, cap: np.ndarray) -> None:
+        self.a, self.cap = a, cap
+        self.by_col = sp.csc_matrix(a)
+
+    def near(self, cells: np.ndarray, radius: int) -> np.ndarray:
+        """Cells within `radius` relation hops of `cells`."""
+        seen = np.zeros(self.a.shape[1], dtype=bool)
+        seen[cells] = True
+        frontier = np.asarray(cells)
+        for _ in range(radius):
+            rows = np.unique(self.by_col[:, frontier].indices)
+            reach = np.unique(self.a[rows].indices)
+            frontier = reach[~seen[reach]]
+            seen[frontier] = True
+        return np.flatnonzero(seen)
+
+    def run(self, bounds: Bounds, cells: np.ndarray, deadline: float | None = None) -> None:
+        """Widen `bounds` by the centre of the table restricted to `cells`."""
+        rows = np.unique(self.by_col[:, cells].indices)
+        sub = self.a[rows][:, cells]
+        z = centre(sub, sub @ bounds.x[cells], self.cap[cells], deadline)
+        if z is not None:
+            full = bounds.x.copy()
+            full[cells] = z
+            bounds.see(full)
 
 
 def sum_rounds(h: highspy.Highs, bounds: Bounds, rounds: int = SUM_ROUNDS) -> None:
