@@ -100,8 +100,8 @@ def day(fld: Field, a: Assignment, *, today: date, fmt: str | None) -> Column:
     c = a.column.name
     formats = ", ".join(f"'{f}'" for f in ((fmt,) if fmt else DATE_FORMATS))
     parsed = f"CAST(try_strptime(trim(s.{c}), [{formats}]) AS DATE)"
-    if not fmt:
-        parsed = f"coalesce(TRY_CAST(trim(s.{c}) AS DATE), {parsed})"
+    if not fmt:  # DuckDB's date cast ignores surrounding whitespace: no trimmed copy of every value
+        parsed = f"coalesce(TRY_CAST(s.{c} AS DATE), {parsed})"
     p = f"s.p_{fld.name}"
     checks = [
         (_missing(c, p), "bad-date", c),
@@ -133,7 +133,7 @@ def pseudonym_map(name: str, a: Assignment) -> str:
     """SQL creating the temp table `name` (raw id -> pseudonym) from the distinct non-blank ids of `src`."""
     c = a.column.name
     return (f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT raw, atlas_pseudonym(trim(raw)) AS p FROM "
-            f"(SELECT DISTINCT {c} AS raw FROM src WHERE nullif(trim({c}), '') IS NOT NULL)")
+            f"(SELECT DISTINCT {c} AS raw FROM src) WHERE nullif(trim(raw), '') IS NOT NULL")
 
 
 def text_list(fld: Field, a: Assignment) -> Column:
