@@ -46,12 +46,17 @@ def _warm(fields: list[Field]) -> None:
 
 
 def distinct_values(con: duckdb.DuckDBPyConnection, assigns: list[Assignment]) -> dict[str, list[str]]:
-    """Distinct raw values of every coded column, in one pass over the source view `src`."""
-    if not assigns:
+    """Distinct raw values of every coded column of the source view `src`: one DISTINCT per column, as a
+    UNION ALL, reads only that column and runs on every thread (one aggregate of many DISTINCT lists did not)."""
+    names = list(dict.fromkeys(a.column.name for a in assigns))
+    if not names:
         return {}
-    parts = ", ".join(f"list(DISTINCT {a.column.name}) FILTER (WHERE {a.column.name} IS NOT NULL)" for a in assigns)
-    row = con.execute(f"SELECT {parts} FROM src").fetchone()
-    return {a.column.name: list(row[i] or []) for i, a in enumerate(assigns)} if row else {}
+    parts = " UNION ALL ".join(f"SELECT {i} AS i, v FROM (SELECT DISTINCT {n} AS v FROM src) WHERE v IS NOT NULL"
+                               for i, n in enumerate(names))
+    out: dict[str, list[str]] = {n: [] for n in names}
+    for i, value in con.execute(parts).fetchall():
+        out[names[i]].append(value)
+    return out
 
 
 def build_plan(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], mapping: Mapping, today: date) -> Plan:
