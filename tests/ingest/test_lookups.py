@@ -16,9 +16,9 @@ _CODED = {"male": ("m", True), "F": ("f", True), " ": (None, True), "": (None, T
 
 
 def _map(con: duckdb.DuckDBPyConnection, name: str, rows: dict[str, tuple[object, bool | None]],
-         code_type: pa.DataType = pa.string()) -> None:
+         code_type: pa.DataType | None = None) -> None:
     con.register("m_in", pa.table({"raw": pa.array(list(rows), pa.string()),
-                                   "code": pa.array([c for c, _ in rows.values()], code_type),
+                                   "code": pa.array([c for c, _ in rows.values()], code_type or pa.string()),
                                    "ok": pa.array([ok for _, ok in rows.values()], pa.bool_())}))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM m_in")
     con.unregister("m_in")
@@ -122,3 +122,11 @@ def test_any_text_maps_like_the_join(raws: list[str], data: st.DataObject) -> No
     lk = coded_lookup(con, "vm_h", "code")
     values = [None, *raws, *reversed(raws)]
     assert _apply(con, lk, values) == _joined(con, "vm_h", values)
+
+
+def test_a_column_with_no_values_gets_an_empty_enum() -> None:
+    con = duckdb.connect()
+    _map(con, "vm_e", {})
+    lk = coded_lookup(con, "vm_e", "code")
+    assert lk.passing == 0
+    assert _apply(con, lk, [None, None]) == [(None, "unknown", False), (None, "unknown", False)]

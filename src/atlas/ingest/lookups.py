@@ -26,7 +26,7 @@ class Lookup:
     name: str
     enum: str
     passing: int
-    params: dict[str, list[object]]
+    params: dict[str, object]
     types: dict[str, str]
 
     def key(self, column_sql: str) -> str:
@@ -57,7 +57,8 @@ def build_lookup(con: duckdb.DuckDBPyConnection, table: str, bad: str,
     row = con.execute(f"""SELECT count(*) FILTER (WHERE NOT ({bad})), list(raw ORDER BY pos)
                                  {', ' + lists if lists else ''}
                           FROM ({ordered})""").fetchone()
-    assert row is not None
+    if row is None:
+        raise RuntimeError(f"value map {table}: no summary row")
     described = con.execute(f"DESCRIBE SELECT {', '.join(e for e, _ in attributes.values()) or 'NULL'} FROM ({ordered})")
     types = [str(r[1]) for r in described.fetchall()]
     if not all(_TYPE.match(t) for t in types):

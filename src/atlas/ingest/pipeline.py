@@ -19,8 +19,8 @@ import pyarrow as pa
 
 from atlas.errors import Issue, RejectedInput
 from atlas.ingest.columns import Assignment, resolve
-from atlas.ingest.lookups import bound
 from atlas.ingest.consent import record_person_consent
+from atlas.ingest.lookups import bound
 from atlas.ingest.mapping import Kind, Mapping, load_mapping
 from atlas.ingest.plan import Plan, build_plan, warm_vocabularies
 from atlas.ingest.readers import open_source
