@@ -206,8 +206,6 @@ def _merge(final: SpaceAudit, certs: SpaceAudit, x: np.ndarray, req: tuple[np.nd
     return SpaceAudit(lower, upper, exact, protected)
 
 
-
-
 def _box_repair(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray) -> bool:
     """Suppress the cheapest box (`boxes`) that moves `i` far enough, certified by its LP on the box."""
     space = local.st.space
