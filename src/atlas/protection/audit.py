@@ -37,6 +37,7 @@ CENTRE_LEFT = 20
 CENTRE_MAX = 200_000
 WHOLE_SHARE = 0.6
 CHUNK = 2_000
+MIN_YIELD = 0.02
 
 
 @dataclass
@@ -197,6 +198,7 @@ def _centres(a: sp.csr_matrix, bounds: Bounds, caps: np.ndarray, deadline: float
             log.debug("component %d: %d unproven, centre of %d cells (radius %d) leaves %d", n, len(left),
                       len(near), radius, len(bounds.pending()))
             continue
+        tried = proven = 0
         for beg in range(0, len(left), CHUNK):
             if deadline is not None and time.perf_counter() > deadline:
                 return
@@ -205,6 +207,10 @@ def _centres(a: sp.csr_matrix, bounds: Bounds, caps: np.ndarray, deadline: float
             near = centres.near(chunk, radius) if len(chunk) else chunk
             if 0 < len(near) <= CENTRE_MAX:
                 centres.run(bounds, near, deadline)
+                tried += len(chunk)
+                proven += len(chunk) - int(np.isin(chunk, bounds.pending()).sum())
+            if tried >= 5 * CHUNK and proven < MIN_YIELD * tried:
+                break  # certificates here need more than a neighbourhood: leave the cells unproven
         log.debug("component %d: %d unproven, chunked centres (radius %d) leave %d", n, len(left), radius,
                   len(bounds.pending()))
     if not whole and n <= CENTRE_MAX and len(bounds.pending()) > CENTRE_LEFT:

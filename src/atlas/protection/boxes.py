@@ -27,7 +27,7 @@ from atlas.protection.relations import CellSpace
 
 log = logging.getLogger(__name__)
 
-PASSES = ((2, 1), (64, 4))
+PASSES = ((2, 1), (16, 1))
 BATCH = 4_096
 TOL = 1e-9
 MIN_YIELD = 0.02
