@@ -202,11 +202,12 @@ def _picks(sub: sp.csr_matrix, short: np.ndarray, supp: np.ndarray, cost: np.nda
     prow = row_of[order][first]
     taken = np.zeros(sub.shape[0], dtype=bool)
     by_cell = sub.tocsc()
+    start, rows = by_cell.indptr, by_cell.indices
     chosen = []
     for k in np.lexsort((picks, -mend[picks])):
         if taken[prow[k]]:
             continue
         c = picks[k]
         chosen.append(c)
-        taken[by_cell[:, [c]].nonzero()[0]] = True
+        taken[rows[start[c]:start[c + 1]]] = True
     return np.array(chosen, dtype=np.int64)
