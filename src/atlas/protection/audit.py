@@ -1,13 +1,15 @@
 """Interval audit: the attacker's LP min and max of every suppressed cell, given everything published.
 
 The attacker knows every published cell of the cubes released together and of earlier releases, every
-additive relation, that tied cells are equal and that no cell is negative. Suppressed cells fall into
-independent components (linked through relations holding two or more of them), audited one by one. In
-each, feasible tables far from the true one (`atlas.protection.certify`) prove most cells protected at
-once (`exact=False`: their bounds are inner bounds, the true interval is at least as wide); every cell
-still unproven gets its exact LP max and min on one warm-started HiGHS model (`exact=True`). A cell is
-reported unprotected only by its exact bounds, or, when a deadline cut the exact LPs short, because it
-was not proven (conservative).
+additive relation, that tied cells are equal and that no cell is negative. First, box certificates
+(`atlas.protection.boxes`: null directions of every relation found combinatorially, each checked) prove
+most cells of box-rich tables without any LP. The cells left fall into independent components (linked
+through relations holding two or more of them), audited one by one: interior-point centres of their
+neighbourhoods or of the whole component (`atlas.protection.certify`) prove most of the rest at once
+(`exact=False`: their bounds are inner bounds, the true interval is at least as wide); every cell still
+unproven gets its exact LP max and min on one warm-started HiGHS model (`exact=True`). A cell is reported
+unprotected only by its exact bounds, or, when a deadline cut the exact LPs short or its component is too
+large for one LP (`CENTRE_MAX` cells), because it was not proven (conservative).
 """
 
 from __future__ import annotations
@@ -89,9 +91,10 @@ def audit_space(space: CellSpace, unknown: np.ndarray, req: tuple[np.ndarray, np
                 need: np.ndarray, *, deadline: float | None = None) -> SpaceAudit:
     """Bounds of every unknown cell; `need` marks cells whose requirement `req` must hold.
 
-    Without `deadline` the answer is complete: every cell in need is proven protected or shown not to
-    be by its exact LP min and max. With one, exact LPs stop at the deadline and the cells left are
-    reported unprotected (conservative: the suppression loop then repairs and certifies them).
+    Without `deadline` the answer is complete on components of up to `CENTRE_MAX` cells: every cell in
+    need is proven protected or shown not to be by its exact LP min and max. With one, exact LPs stop at
+    the deadline and the cells left are reported unprotected (conservative: the suppression loop then
+    repairs and certifies them); so are the cells no certificate proves in larger components.
     """
     x = space.value
     lower, upper = x.copy(), x.copy()
