@@ -137,3 +137,17 @@ def test_rounds_with_need_leave_no_pinned_primary(zeros: bool) -> None:
     up, down = movable(st.space.relations, out, v)
     assert (up | down)[st.primary].all()
     assert up[st.primary & (v <= 0)].all()
+
+
+def test_rounds_stop_when_nothing_can_unpin_a_cell() -> None:
+    """Every publishable cell forbidden: the pinned cells stay for the audit and repair, the rounds end."""
+    from atlas.protection.status import base_status
+
+    cube = _grid(4, 0.5)
+    x = cube.cells["value"].to_numpy()
+    primary = x <= 4
+    st = base_status([cube], [primary], None)
+    v = st.space.value
+    rise = np.where(st.primary & (v <= 0), 1e-3, 0.0)
+    out = mend_singletons(st.space.relations, st.primary.copy(), np.ones(len(v)), st.primary.copy(), v, rise, st.primary)
+    assert (out == st.primary).all()

@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 MAX_ROUNDS = 200
 MAX_SWEEPS = 60
+MAX_STALLED = 3  # rounds in a row without fewer pinned cells before the rest is left to the audit and repair
 DAMAGE = 1.0  # any weight >= 1 gave the same patterns on the peer table; 0.1 and 0.5 fell in between
 
 
@@ -67,12 +68,15 @@ def mend_singletons(relations: sp.csr_matrix, suppressed: np.ndarray, cost: np.n
 def _rounds(system: _System, supp: np.ndarray, cost: np.ndarray, allowed: np.ndarray, value: np.ndarray | None,
             rise: np.ndarray | None, need: np.ndarray | None) -> np.ndarray:
     supp = supp.copy()
+    fewest, stalled = np.inf, 0
     for _ in range(MAX_ROUNDS):
         short = _shortfall(system, supp, value, rise)
         count = system.pattern @ supp.astype(np.int32)
         stuck = np.zeros(len(short), dtype=bool)
-        if need is not None and value is not None:
-            stuck = _stuck_rows(system, supp, value, need)
+        if need is not None and value is not None and stalled < MAX_STALLED:
+            stuck, pinned = _stuck_rows(system, supp, value, need)
+            stalled = stalled + 1 if pinned >= fewest else 0
+            fewest = min(fewest, pinned)
             short = np.where(stuck, np.maximum(short, 1e-3), short)
         rows = np.flatnonzero((count == 1) | (short > 1e-9) | stuck)
         if len(rows) == 0:
@@ -116,14 +120,14 @@ def _fixpoint(system: _System, supp: np.ndarray, value: np.ndarray) -> tuple[np.
     return up, down, ok_up
 
 
-def _stuck_rows(system: _System, supp: np.ndarray, value: np.ndarray, need: np.ndarray) -> np.ndarray:
-    """Relations where a pinned cell of `need` finds nothing to move against when it rises."""
+def _stuck_rows(system: _System, supp: np.ndarray, value: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relations where a pinned cell of `need` finds nothing to move against when it rises; how many are pinned."""
     up, down, ok_up = _fixpoint(system, supp, value)
     pinned = need & supp & ~up & ~down
     out = np.zeros(system.pattern.shape[0], dtype=bool)
     if pinned.any():
         out[system.row[pinned[system.col] & ~ok_up]] = True
-    return out
+    return out, int(pinned.sum())
 
 
 def trim(relations: sp.csr_matrix, kept: np.ndarray, supp: np.ndarray, value: np.ndarray | None = None,
