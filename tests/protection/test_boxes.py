@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from independent_audit import attacker_bounds
+from scipy.optimize import linprog
 
 from atlas.protection.boxes import apply_directions, widen_by_boxes
 from atlas.protection.certify import Bounds
@@ -142,3 +143,31 @@ def test_box_bounds_lie_inside_the_independent_attackers_interval(rule: str, cas
     for row in np.flatnonzero(hidden):
         u = space.cube_cells[0][row]
         assert truth[row][0] - 1e-6 <= bounds.lower[u] <= x[row] <= bounds.upper[u] <= truth[row][1] + 1e-6
+
+
+def test_linked_cubes_reject_boxes_that_break_the_other_cubes_relations() -> None:
+    """A box of the first cube that moves a cell the second cube adds up differently (x in group G, whose
+    total the second cube publishes) breaks that relation: the numerical check drops it."""
+    full = _cube(np.array([4, 6, 3, 5, 7, 2]), [h.flat_dimension("a", ["x", "y", "z"]), h.flat_dimension("b", ["u", "v"])])
+    grouped = Dimension("a", {"_T": None, "G": "_T", "x": "G", "y": "G", "z": "_T"})
+    margin = compute_margins(full.cells[full.cells["b"] == "_T"][["a", "value"]].query("a != '_T'")
+                             .assign(n=lambda f: f["value"].astype(int)), [grouped])
+    space = build_space([full, margin])
+    hide = (_at(full, a="x") | _at(full, a="z")) & (_at(full, b="_T") | _at(full, b="u"))
+    unknown = np.zeros(space.n, dtype=bool)
+    unknown[space.cube_cells[0][hide]] = True
+    bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())
+    widen_by_boxes(space, unknown, 100.0, bounds)
+    a = space.relations
+    cols = np.flatnonzero(unknown)
+    b = -(a[:, ~unknown] @ space.value[~unknown])
+    for k, i in enumerate(cols):
+        c = np.zeros(len(cols))
+        c[k] = 1.0
+        lo = linprog(c, A_eq=a[:, cols].toarray(), b_eq=b, bounds=(0, None), method="highs").fun
+        hi = -linprog(-c, A_eq=a[:, cols].toarray(), b_eq=b, bounds=(0, None), method="highs").fun
+        assert lo - 1e-9 <= bounds.lower[i] and bounds.upper[i] <= hi + 1e-9
+    assert np.array_equal(bounds.upper[cols], space.value[cols])  # G published: nothing here can move
+    alone, alone_unknown = _space_of(full, hide)
+    free = Bounds.start(alone.value, ProtectionInterval(1).requirements(alone.value), alone_unknown.copy())
+    assert widen_by_boxes(alone, alone_unknown, 100.0, free) >= 1  # the same box, without the second cube

@@ -355,6 +355,27 @@ def _open(bounds: Bounds, cells: np.ndarray) -> np.ndarray:
     return ~ProtectionInterval.holds(bounds.lower[cells], bounds.upper[cells], bounds.x[cells], req)  # type: ignore[arg-type]
 
 
+def _cube_boxes(view: _View, a: sp.csr_matrix, axes: list[_Axis], cells: np.ndarray, unknown: np.ndarray,
+                cap: float, bounds: Bounds) -> int:
+    """The passes of `PASSES` over one cube's unproven cells, in batches; stops where boxes are rare."""
+    used = 0
+    for ranks, beam in PASSES:
+        targets = np.intersect1d(bounds.pending(), cells)
+        targets = targets[np.random.default_rng(0).permutation(len(targets))]
+        for beg in range(0, len(targets), BATCH):
+            batch = targets[beg:beg + BATCH]
+            batch = batch[_open(bounds, batch)]
+            if len(batch) == 0:
+                continue
+            v = _search(view, axes, batch, unknown, bounds, cap, ranks, beam)
+            used += apply_directions(a, unknown, bounds.x, cap, v, bounds)
+            proven = len(batch) - int(_open(bounds, batch).sum())
+            log.debug("boxes (%d ranks): %d of %d cells proven", ranks, proven, len(batch))
+            if proven < MIN_YIELD * len(batch):
+                return used  # boxes are rare in this cube (a sparse table): the LPs are cheaper
+    return used
+
+
 def widen_by_boxes(space: CellSpace, unknown: np.ndarray, cap: float, bounds: Bounds) -> int:
     """Prove what boxes can among the cells `bounds` still needs, cube by cube; returns boxes used."""
     a = space.relations
@@ -366,18 +387,5 @@ def widen_by_boxes(space: CellSpace, unknown: np.ndarray, cap: float, bounds: Bo
             continue
         hidden = cells[unknown[cells]]
         axes = [_axis(space, j, d, hidden) for j, d in zip(dims, space.hierarchies[ci])]
-        for ranks, beam in PASSES:
-            targets = np.intersect1d(bounds.pending(), cells)
-            targets = targets[np.random.default_rng(0).permutation(len(targets))]
-            for beg in range(0, len(targets), BATCH):
-                batch = targets[beg:beg + BATCH]
-                batch = batch[_open(bounds, batch)]
-                if len(batch) == 0:
-                    continue
-                v = _search(view, axes, batch, unknown, bounds, cap, ranks, beam)
-                used += apply_directions(a, unknown, bounds.x, cap, v, bounds)
-                proven = len(batch) - int(_open(bounds, batch).sum())
-                log.debug("boxes (%d ranks): %d of %d cells proven", ranks, proven, len(batch))
-                if proven < MIN_YIELD * len(batch):
-                    return used  # boxes are rare here (a sparse table): the LPs are cheaper
+        used += _cube_boxes(view, a, axes, cells, unknown, cap, bounds)
     return used
