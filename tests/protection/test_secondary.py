@@ -215,3 +215,19 @@ def test_peer_shaped_table_not_exactly_recoverable_under_both_rules(zeros: bool)
     for i in np.flatnonzero(primary):
         lo, hi = bounds[i]
         assert hi - lo > 1e-6, (i, x[i], lo, hi)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False)
+@given(random_tables(), st.booleans())
+def test_random_tables_not_exactly_recoverable_under_both_rules(case: tuple[Cube, int], zeros: bool) -> None:
+    """Width > 0 with empty cells primary or published: the pinned-cell rounds, the trim and the box repair
+    must never leave a primary cell (an empty one least of all) worked out exactly."""
+    cube, _ = case
+    x = cube.cells["value"].to_numpy()
+    primary = (x <= 4) & ((x > 0) | zeros)
+    res = protect_secondary([cube], [primary], method="fast", protection=ProtectionInterval(0), time_limit=20)
+    assert res.audit.ok
+    bounds = attacker_bounds(cube, res.suppressed[0])
+    for i in np.flatnonzero(primary):
+        lo, hi = bounds[i]
+        assert hi - lo > 1e-6, (i, x[i], lo, hi)
