@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.lp import equality_lp, solve_costs
-from atlas.protection.milp import neighbourhood
+from atlas.protection.milp import hop_graph, rings
 
 CENTRE_ABOVE = 400
 SUM_ROUNDS = 12
@@ -173,15 +173,19 @@ def local_cells(a: sp.csr_matrix, bounds: Bounds, cells: np.ndarray, cap: np.nda
     """Decide cells on their neighbourhood alone: proven when the neighbourhood with the cells outside held
     at their true values (a restriction) is wide enough; refuted when the neighbourhood with the relations
     reaching outside dropped (a relaxation, whose interval holds the true one) is too narrow."""
-    pattern = sp.csr_matrix((a != 0).astype(np.int8))
+    graph = hop_graph(a)
+    pattern = graph[0]
     by_col = pattern.T.tocsr()
     row_len = np.diff(pattern.indptr)
     everywhere = np.ones(a.shape[1], dtype=bool)
     for j in cells:
+        if bounds.proven(j) or bounds.refuted[j]:
+            continue
+        walk = rings(a, np.array([j]), max(LOCAL_RADII), everywhere, True, graph)
         for radius in LOCAL_RADII:
             if bounds.proven(j) or bounds.refuted[j] or (deadline is not None and time.perf_counter() > deadline):
                 break
-            nb = neighbourhood(a, np.array([j]), radius, everywhere)
+            nb = walk[min(radius, len(walk)) - 1]
             if len(nb) > LOCAL_BELOW:
                 break
             rows = np.unique(by_col[nb].indices)
