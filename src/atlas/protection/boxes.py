@@ -103,7 +103,7 @@ class _View:
         size = int(np.prod(space.radix.astype(float)))
         dense = None
         if size <= max(DENSE_MAX, 4 * space.n):
-            dense = np.full(size, -1, dtype=np.int64)
+            dense = np.full(size, -1, dtype=np.int32)
             dense[space.keys] = np.arange(space.n)
         return cls(space.keys, space.coords, dense)
 
@@ -111,7 +111,7 @@ class _View:
         """Index of each cell key (-1 where the cell is absent: a published zero)."""
         if self.dense is not None:
             inside = (keys >= 0) & (keys < len(self.dense))
-            return np.where(inside, self.dense[np.where(inside, keys, 0)], -1)
+            return np.where(inside, self.dense[np.where(inside, keys, 0)], -1).astype(np.int64)
         pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         return np.where(self.keys[pos] == keys, pos, -1)
 
