@@ -1,7 +1,7 @@
 """Consent at ingest: purposes, channels and events resolved against the controlled lists, and person-file
 consent columns turned into entries of the consent register (`consent_events`).
 
-Every distinct raw value is resolved once in Python (a few dozen values), then joined to the rows like any
+Every distinct raw value is resolved once in Python (a few dozen values), then looked up by the rows like any
 other value map, so nothing here runs per record outside DuckDB.
 """
 

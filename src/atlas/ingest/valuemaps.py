@@ -1,4 +1,4 @@
-"""Value maps: each distinct raw value of a coded column is resolved once, then joined to every row.
+"""Value maps: each distinct raw value of a coded column is resolved once, then looked up by every row.
 
 Folding and fuzzy hints cost microseconds per value; done on distinct values only (thousands), the
 per-row work is one ENUM cast of the raw string and a list index (`lookups`).
