@@ -89,3 +89,24 @@ def test_a_box_whose_falling_corner_is_zero_is_not_used() -> None:
     rep = audit_and_repair(st, req, np.ones(st.space.n), st.primary.copy(), deadline=1e18)
     assert rep.audit.protected[st.primary].all()
     assert audit_space(st.space, rep.supp, req, st.primary).protected[st.primary].all()
+
+
+def test_a_box_adding_more_cells_than_allowed_waits_for_the_milp() -> None:
+    """2 x 2 with one primary: its only box adds three cells, so with a limit of one it is not taken."""
+    from atlas.protection.repair import _box_repair, _Local
+
+    dims = [h.flat_dimension("a", ["x", "y"]), h.flat_dimension("b", ["u", "v"])]
+    cube = _cube(np.array([3, 8, 6, 5]), dims)
+    x = cube.cells["value"].to_numpy()
+    primary = (x == 3) & (cube.cells["b"] == "u").to_numpy()
+    st = base_status([cube], [primary], None)
+    space = st.space
+    req = (np.zeros(space.n), np.zeros(space.n), np.where(st.primary, 1e-3, 0.0))
+    supp = st.primary.copy()
+    local = _Local(st, req, audit_space(space, supp, req, st.primary))
+    i = int(np.flatnonzero(st.primary)[0])
+    allowed = ~st.forced
+    assert not _box_repair(local, i, supp, allowed, np.ones(space.n), 1)
+    assert supp.sum() == 1
+    assert _box_repair(local, i, supp, allowed, np.ones(space.n))
+    assert supp.sum() == 4 and audit_space(space, supp, req, st.primary).protected[st.primary].all()

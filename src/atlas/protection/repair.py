@@ -3,8 +3,10 @@
 Each failing primary cell (largest first, so that its new partners often protect smaller cells too) is
 first checked again on its neighbourhood, since earlier repairs may have protected it already. Else the
 cheapest box through it (`boxes`: a product of one balanced line per dimension, such as the cell minus a
-sibling, whose signed perturbation keeps every relation) that moves it far enough is suppressed: a few
-milliseconds, and as few new cells as the MILP found on the peer table. When no box does, a MILP
+sibling, whose signed perturbation keeps every relation) that moves it far enough is suppressed if it adds
+at most `BOX_CELLS` cell (no repair adds fewer), or any box when the MILPs, at the pace and rate timed so
+far, would not fit the cells left into the budget: a few milliseconds each, where a MILP takes 0.03-5 s (on a sparse
+table with k = 10, any box first left a third more secondary cells than the MILP). Else a MILP
 (`milp.solve_pattern`) adds the cheapest suppressions on its 1-, 2-, then 3-hop neighbourhood, then on
 its 2- and 3-hop neighbourhoods closed down the hierarchies (cells outside held at their values: a
 restriction, hence sound); a MILP that finds no solution in its time gives way to its LP relaxation
@@ -47,6 +49,8 @@ MAX_MILP = 20_000
 AUDIT_SHARE = 0.5
 FINAL_AUDIT_BELOW = 5_000
 MAX_BOXES = 4_096
+BOX_CELLS = 1  # one new cell is the least any repair adds; a larger box waits for the MILP, which often needs fewer
+PACE = 0.1  # seconds a MILP repair is assumed to take until some have been timed
 BOX_TRIES = 8
 
 
@@ -119,7 +123,9 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     audited = supp.copy()
     before = int(supp.sum())
     fallback, exhausted, tried = 0, False, 0
-    for i in bad[np.lexsort((bad, -space.value[bad]))]:
+    milp_time, milp_runs = 0.0, 0
+    for done, i in enumerate(bad[np.lexsort((bad, -space.value[bad]))]):
+        left = len(bad) - done
         added = supp & ~audited if complete else None
         if (added is None or added.any()) and any(local.certify(i, supp, c) for c in _checks(local, i, supp, added)):
             continue
@@ -128,9 +134,16 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
             tried += 1
             if tried > MAX_FALLBACK or time.perf_counter() > hard:
                 break
-        elif _box_repair(local, i, supp, allowed, costs) or _repair_cell(local, i, supp, allowed, costs,
-                                                                        milp_seconds, deadline):
-            continue
+        else:
+            pace = milp_time / milp_runs if milp_runs else PACE
+            hurry = deadline - time.perf_counter() < pace * left * (milp_runs + 1) / (done + 2)
+            if _box_repair(local, i, supp, allowed, costs, None if hurry else BOX_CELLS):
+                continue
+            begun = time.perf_counter()
+            fixed = _repair_cell(local, i, supp, allowed, costs, milp_seconds, deadline)
+            milp_time, milp_runs = milp_time + time.perf_counter() - begun, milp_runs + 1
+            if fixed:
+                continue
         fallback += int(_fallback(local, i, supp, allowed))
     res.protected = ProtectionInterval.holds(res.lower, res.upper, space.value, req) | ~st.primary
     repaired = int(supp.sum()) - before
@@ -206,8 +219,10 @@ def _merge(final: SpaceAudit, certs: SpaceAudit, x: np.ndarray, req: tuple[np.nd
     return SpaceAudit(lower, upper, exact, protected)
 
 
-def _box_repair(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray) -> bool:
-    """Suppress the cheapest box (`boxes`) that moves `i` far enough, certified by its LP on the box."""
+def _box_repair(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
+                most: int | None = None) -> bool:
+    """Suppress the cheapest box (`boxes`) that moves `i` far enough (adding at most `most` cells), certified
+    by its LP on the box."""
     space = local.st.space
     cells, signs = boxes(space, i, supp, costs)
     real = cells >= 0
@@ -221,6 +236,8 @@ def _box_repair(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, co
     hi = np.maximum(local.res.upper[i], x[i] + up)
     fine &= ProtectionInterval.holds(lo, hi, np.full(n, x[i]), tuple(np.full(n, r[i]) for r in local.req))
     price = np.where(real & ~supp[c], costs[c], 0.0).sum(axis=1)
+    if most is not None:
+        fine &= (real & ~supp[c]).sum(axis=1) <= most
     for k in np.flatnonzero(fine)[np.lexsort((-np.minimum(up, down)[fine], price[fine]))][:BOX_TRIES]:
         new = supp.copy()
         new[cells[k][real[k]]] = True
