@@ -3,16 +3,16 @@
 Each failing primary cell (largest first, so that its new partners often protect smaller cells too) is
 first checked again on its neighbourhood, since earlier repairs may have protected it already. Else the
 cheapest box through it (`boxes`: a product of one balanced line per dimension, such as the cell minus a
-sibling, whose signed perturbation keeps every relation) that moves it far enough is suppressed if it adds
-at most `BOX_CELLS` cell (no repair adds fewer), or any box when the MILPs, at the pace and rate timed so
-far, would not fit the cells left into the budget: a few milliseconds each, where a MILP takes 0.03-5 s (on a sparse
-table with k = 10, any box first left a third more secondary cells than the MILP). Else a MILP
-(`milp.solve_pattern`) adds the cheapest suppressions on its 1-, 2-, then 3-hop neighbourhood, then on
-its 2- and 3-hop neighbourhoods closed down the hierarchies (cells outside held at their values: a
-restriction, hence sound); a MILP that finds no solution in its time gives way to its LP relaxation
-rounded up. Every repair is then certified by the cell's own LP on the
-new pattern (inner bounds, independent of MILP tolerances). More suppression never narrows an interval,
-so the cells proven before stay proven and one pass suffices.
+sibling, whose signed perturbation keeps every relation) that moves it far enough is suppressed if it
+adds at most `BOX_CELLS` cell (no repair adds fewer), or, past half the budget, any box when the MILPs at
+the pace and rate timed so far would not fit the cells left into the rest: a box takes milliseconds, a
+MILP 0.03-5 s, but on a sparse table with k = 10 any box first left a third more secondary cells than the
+MILP. Else a MILP (`milp.solve_pattern`) adds the cheapest suppressions on its 1-, 2-, then 3-hop
+neighbourhood, then on its 2- and 3-hop neighbourhoods closed down the hierarchies (cells outside held at
+their values: a restriction, hence sound); a MILP that finds no solution in its time gives way to its LP
+relaxation rounded up. Every repair is then certified by the cell's own LP on the new pattern (inner
+bounds, independent of MILP tolerances). More suppression never narrows an interval, so the cells proven
+before stay proven and one pass suffices.
 
 When the budget is spent, each cell still failing gets the safe, over-protecting choice: every publishable
 cell of its smallest neighbourhood that the LP then proves wide enough is suppressed. A cell that even that
@@ -123,7 +123,7 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     audited = supp.copy()
     before = int(supp.sum())
     fallback, exhausted, tried = 0, False, 0
-    milp_time, milp_runs = 0.0, 0
+    milp_time, milp_runs, halfway = 0.0, 0, (time.perf_counter() + deadline) / 2
     for done, i in enumerate(bad[np.lexsort((bad, -space.value[bad]))]):
         left = len(bad) - done
         added = supp & ~audited if complete else None
@@ -136,7 +136,8 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
                 break
         else:
             pace = milp_time / milp_runs if milp_runs else PACE
-            hurry = deadline - time.perf_counter() < pace * left * (milp_runs + 1) / (done + 2)
+            now = time.perf_counter()
+            hurry = now > halfway and deadline - now < pace * left * (milp_runs + 1) / (done + 2)
             if _box_repair(local, i, supp, allowed, costs, None if hurry else BOX_CELLS):
                 continue
             begun = time.perf_counter()
