@@ -213,3 +213,16 @@ def test_ingest_is_audited_and_needs_the_ingest_permission(workspace: Workspace,
         assert con.execute("SELECT count(*) FROM batches").fetchone() == (1,)
         assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'access.refused'").fetchone()[0] >= 1
     assert r.committed
+
+
+def test_ingest_through_a_parked_parse_stores_and_reports_the_same(workspace: Workspace, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file too large for DuckDB's memory is parsed into an encrypted throwaway database: same result."""
+    from atlas.ingest.readers import parked
+
+    monkeypatch.setattr(parked, "MEMORY_SHARE", 0.0)
+    f = write_csv(tmp_path / "mixed.csv", GOOD + BAD)
+    r = ingest_file(workspace, f, IngestOptions(country="HTI"))
+    assert (r.rows_stored, r.rows_quarantined) == (5, 3)
+    assert {(i.row, i.column, i.code) for i in r.issues} >= {(7, "edad", "impossible-age"), (9, "sexe", "unknown-sex")}
+    assert not list(workspace.temp_dir.glob("atlas_parse_*"))

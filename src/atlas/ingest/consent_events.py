@@ -118,12 +118,15 @@ def ingest_consent_events(ws: Workspace, path: Path, opts: pipeline.IngestOption
         pipeline._register_privacy(con, ws)
         step("reading")
         source = open_source(path, con=con)
-        pipeline.refuse_duplicate(con, source, path, opts)
-        pipeline._source_view(con, source)
-        assigns = assign_roles(source)
-        roles = {a.field: a for a in assigns if a.field}
-        return pipeline.run_batch(con, ws, who.name, source, path, opts,
-                                  lambda: _run(con, ws, source, assigns, roles, opts, today, step))
+        try:
+            pipeline.refuse_duplicate(con, source, path, opts)
+            pipeline._source_view(con, source)
+            assigns = assign_roles(source)
+            roles = {a.field: a for a in assigns if a.field}
+            return pipeline.run_batch(con, ws, who.name, source, path, opts,
+                                      lambda: _run(con, ws, source, assigns, roles, opts, today, step))
+        finally:
+            source.close()
 
 
 def _run(con: duckdb.DuckDBPyConnection, ws: Workspace, source: Source, assigns: list[Assignment],

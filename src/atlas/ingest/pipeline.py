@@ -160,22 +160,25 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         vocabularies = warm_vocabularies(mapping.kind)
         # parsed on the workspace connection: the records stay in its (encrypted-spill) temp tables
         source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row, con=con)
-        vocabularies.join()
-        refuse_duplicate(con, source, path, opts)
-        _source_view(con, source)
-        columns = source.columns
-        skip_rows(con, columns, mapping)
-        if mapping.wide is not None:
-            columns = melt(con, columns, mapping, str(path)).columns
-        assigns, notes = resolve(columns, mapping, str(path))
-        _check_ambiguous_headers(source, assigns)
+        try:
+            vocabularies.join()
+            refuse_duplicate(con, source, path, opts)
+            _source_view(con, source)
+            columns = source.columns
+            skip_rows(con, columns, mapping)
+            if mapping.wide is not None:
+                columns = melt(con, columns, mapping, str(path)).columns
+            assigns, notes = resolve(columns, mapping, str(path))
+            _check_ambiguous_headers(source, assigns)
 
-        def work() -> IngestResult:
-            result = _run(con, ws, source, mapping, assigns, opts, today, step)
-            result.notes = notes
-            return result
+            def work() -> IngestResult:
+                result = _run(con, ws, source, mapping, assigns, opts, today, step)
+                result.notes = notes
+                return result
 
-        return run_batch(con, ws, who.name, source, path, opts, work)
+            return run_batch(con, ws, who.name, source, path, opts, work)
+        finally:
+            source.close()
 
 
 def refuse_duplicate(con: duckdb.DuckDBPyConnection, source: Source, path: Path, opts: IngestOptions) -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from atlas.errors import Issue
 from atlas.ingest.readers.layout import Layout, find_layout
 from atlas.ingest.readers.lines import scan_records
+from atlas.ingest.readers.parked import Parked, park
 from atlas.ingest.readers.sniff import SAMPLE_BYTES, FileFacts, detect_encoding, file_facts, sniff_delimiter
 from atlas.ingest.readers.source import ROW_COLUMN, VALUE_PREVIEW, ReadLimits, Source, preview, reject
 from atlas.ingest.readers.transcode import open_transcoded_csv
@@ -97,8 +98,21 @@ def open_utf8_csv(
         str(path), delimiter, layout.skip_lines, tuple(c.name for c in layout.columns),
         max(limits.max_field_bytes, 1024),
     )
-    numbered = f"atlas_numbered_{uuid.uuid4().hex}" if keep else None
-    kept, rejects = _reject_scan(con, dialect, numbered)
+    parked = park(con, path.stat().st_size) if keep else None
+    kept, rejects = _reject_scan(con, dialect, parked)
+    try:
+        return _opened(path, pending, encoding, delimiter, layout, limits, con, dialect, parked, kept, rejects)
+    except BaseException:
+        if parked is not None:
+            parked.release()
+        raise
+
+
+def _opened(
+    path: Path, pending: Future[FileFacts], encoding: str, delimiter: str, layout: Layout, limits: ReadLimits,
+    con: duckdb.DuckDBPyConnection, dialect: _Dialect, parked: Parked | None, kept: int,
+    rejects: list[tuple[int, str, str, str]],
+) -> Source:
     facts = pending.result()
     if kept == 0 and not rejects:
         raise reject(path, "no-data-rows", "the file has a header but no data rows")
@@ -116,24 +130,26 @@ def open_utf8_csv(
     return Source(
         path=path, format="hxl" if layout.hxl else "csv", encoding=encoding, delimiter=delimiter,
         sha256=facts.sha256, size=facts.size, columns=layout.columns, issues=issues,
-        factory=lambda c: _relation(c, dialect, breakpoints, numbered if c is con else None),
+        factory=lambda c: _relation(c, dialect, breakpoints, parked.table if parked and c is con else None),
+        close=parked.release if parked else lambda: None,
     )
 
 
 def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect,
-                 numbered: str | None) -> tuple[int, list[tuple[int, str, str, str]]]:
-    """One parallel parse: kept records into temp table `numbered` (if named) in file order, so its rowid is the
+                 parked: Parked | None) -> tuple[int, list[tuple[int, str, str, str]]]:
+    """One parallel parse: kept records into the `parked` table (if any) in file order, so its rowid is the
     record's position; rejected ones into DuckDB's reject tables. Temp tables spill to the connection's temp
-    directory, which the workspace encrypts."""
+    directory, which the workspace encrypts; a parked file is encrypted itself."""
     token = uuid.uuid4().hex
     table, scan = f"atlas_rejects_{token}", f"atlas_scans_{token}"
     sql, params = dialect.scan_sql(f"store_rejects=true, rejects_table='{table}', rejects_scan='{scan}'")
     try:
-        if numbered is None:
+        if parked is None:
             kept = con.execute(f"SELECT count(*) FROM {sql}", params).fetchall()[0][0]
         else:
-            _ordered_copy(con, numbered, f"SELECT {', '.join(dialect.columns)} FROM {sql}", params)
-            kept = con.execute(f"SELECT count(*) FROM {numbered}").fetchall()[0][0]
+            _ordered_copy(con, parked.table, f"SELECT {', '.join(dialect.columns)} FROM {sql}", params,
+                          temp=parked.temp)
+            kept = con.execute(f"SELECT count(*) FROM {parked.table}").fetchall()[0][0]
         try:
             rows = con.execute(
                 f"SELECT line_byte_position, any_value(error_type), any_value(csv_line), any_value(column_name) "
@@ -142,8 +158,9 @@ def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect,
         except duckdb.CatalogException:
             rows = []
     except duckdb.Error as error:
-        if numbered is not None:
-            con.execute(f"DROP TABLE IF EXISTS {numbered}")
+        if parked is not None:
+            con.execute(f"DROP TABLE IF EXISTS {parked.table}")
+            parked.release()
         raise _DuckDBRefused(str(error)) from error
     finally:
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -151,14 +168,15 @@ def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect,
     return int(kept), [(int(p), str(t), str(v or ""), str(c or "")) for p, t, v, c in rows]
 
 
-def _ordered_copy(con: duckdb.DuckDBPyConnection, table: str, select: str, params: list[object]) -> None:
-    """CREATE TEMP TABLE `table` AS `select` with insertion order kept: the parallel reader still runs on every
+def _ordered_copy(con: duckdb.DuckDBPyConnection, table: str, select: str, params: list[object], *,
+                  temp: bool = True) -> None:
+    """CREATE [TEMP] TABLE `table` AS `select` with insertion order kept: the parallel reader still runs on every
     thread, and the table's rowid is then the record's position in the file (no single-threaded window)."""
     row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     before = bool(row[0]) if row else False
     con.execute("SET preserve_insertion_order = true")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}", params)
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {table} AS {select}", params)
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 

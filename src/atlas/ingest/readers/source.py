@@ -52,6 +52,8 @@ class Source:
     columns: list[SourceColumn]
     issues: list[Issue]
     factory: RelationFactory = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    close: Callable[[], None] = field(repr=False, compare=False, default=lambda: None)
+    """Release what the reader keeps for the rows (a parked parse file); call once the batch is done."""
 
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         """All columns as VARCHAR named by `SourceColumn.name`, plus `_row`, the row number a person sees."""
