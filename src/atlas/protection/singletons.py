@@ -8,7 +8,8 @@ publishable cells, chosen by cost divided by how many such relations the cell me
 cells large enough to cover the relation's shortfall; a cell that would open relations holding no
 suppressed cell yet (each then needing a partner of its own) costs `1 + DAMAGE` times more per such
 relation, which keeps the pattern inside relations already opened (peer table, 1M records: 2,866
-instead of 2,912 secondary cells with zeros primary, and nothing left to repair with zeros published).
+instead of 2,912 secondary cells with zeros primary, 2,868 after the pinned rounds below, and nothing
+left to repair with zeros published).
 
 Several picks of one round often mend the same relation, so `trim` then publishes again every added
 cell, largest first, whose relations all stay mended without it. Given the cells in need, last rounds
