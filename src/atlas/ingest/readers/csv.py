@@ -171,14 +171,23 @@ def _reject_scan(con: duckdb.DuckDBPyConnection, dialect: _Dialect,
 def _ordered_copy(con: duckdb.DuckDBPyConnection, table: str, select: str, params: list[object], *,
                   temp: bool = True) -> None:
     """CREATE [TEMP] TABLE `table` AS `select` with insertion order kept: the parallel reader still runs on every
-    thread, and the table's rowid is then the record's position in the file (no single-threaded window)."""
-    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
-    before = bool(row[0]) if row else False
-    con.execute("SET preserve_insertion_order = true")
+    thread, and the table's rowid is then the record's position in the file (no single-threaded window). A
+    persistent table is compressed as it is written: only dictionary+FSST is tried on its strings (what it
+    picks anyway on these columns), not plain FSST and the older dictionary as well."""
+    settings = {"preserve_insertion_order": "true"}
+    if not temp:
+        settings["disabled_compression_methods"] = "fsst,dictionary"
+    before = {name: con.execute("SELECT current_setting(?)", [name]).fetchone() for name in settings}
+    for name, value in settings.items():
+        con.execute(f"SET {name} = '{value}'")
     try:
         con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {table} AS {select}", params)
     finally:
-        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+        for name, row in before.items():
+            if row is None or row[0] in (None, ""):
+                con.execute(f"RESET {name}")
+            else:
+                con.execute(f"SET {name} = '{row[0]}'")
 
 
 def _physical_lines(path: Path, positions: list[int]) -> list[int]:
