@@ -5,7 +5,8 @@ additive relation, that tied cells are equal and that no cell is negative. First
 (`atlas.protection.boxes`: null directions of every relation found combinatorially, each checked) prove
 most cells of box-rich tables without any LP. The cells left fall into independent components (linked
 through relations holding two or more of them), audited one by one: interior-point centres of their
-neighbourhoods or of the whole component (`atlas.protection.certify`) prove most of the rest at once
+neighbourhoods or of the whole component (`atlas.protection.certify`), and on components too large for
+one centre random null-space directions first (`atlas.protection.nullspace`), prove most of the rest at once
 (`exact=False`: their bounds are inner bounds, the true interval is at least as wide); every cell still
 unproven gets its exact LP max and min on one warm-started HiGHS model (`exact=True`). A cell is reported
 unprotected only by its exact bounds, or, when a deadline cut the exact LPs short or its component is too
@@ -28,6 +29,7 @@ from atlas.protection.certify import CENTRE_ABOVE, Bounds, Centres, exact_cells,
 from atlas.protection.cube import Cube
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.lp import equality_lp
+from atlas.protection.nullspace import widen_by_nullspace
 from atlas.protection.relations import CellSpace
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,8 @@ def _component_bounds(a: sp.csr_matrix, b: np.ndarray, x: np.ndarray, req: tuple
         bounds.exact[:] = True
         return bounds
     caps = np.full(n, cap)
+    if n > CENTRE_MAX:
+        widen_by_nullspace(a, bounds, caps, deadline=deadline)
     _centres(a, bounds, caps, deadline)
     h = None
     for step in ("few", "sums", "local", "exact"):

@@ -1,0 +1,109 @@
+"""Null-space certificates: random directions that change no relation, for components too large for an LP.
+
+Where every suppressed cell of a component sits well above zero, the non-negativity bounds are inactive
+near the true table x: a cell can move (width > 0) exactly when some v with A v = 0 has v_i != 0, and
+then x + t v is feasible for every |t| up to min_j x_j / |v_j|. A random vector projected onto null(A)
+(v = r - A^T y, y a least-squares solution of A^T y = r by LSMR, refined once) is, with probability 1,
+non-zero on every cell that is not pinned, so one direction proves most cells at once.
+
+Trusted for nothing: the residual e = A v is measured, the step is shrunk until the end tables miss no
+relation by more than `TOL` (the centres' standard) and stay within [0, cap], the tables are checked
+again, and a cell is credited only where |v_i| exceeds `GUARD` times the largest residual: a pinned cell
+has v_i = w^T e for the relation combination w that pins it, so noise cannot pass for a move unless
+|w|_1 > `GUARD`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import lsmr
+
+from atlas.protection.certify import Bounds
+
+log = logging.getLogger(__name__)
+
+TOL = 1e-9
+GUARD = 1e6
+MARGIN = 0.5
+DIRECTIONS = 4
+ITER_CHUNK = 200
+MAX_ITER = 5_000
+SOLVE_TOL = 1e-14
+
+
+def _project(a: sp.csr_matrix, r: np.ndarray, deadline: float | None) -> np.ndarray | None:
+    """r minus its least-squares fit by the rows of `a` (a vector of null(a) up to the solver's residual)."""
+    at = a.T.tocsr()
+    v = r
+    for _ in range(2):
+        y = np.zeros(a.shape[0])
+        done = 0
+        while done < MAX_ITER:
+            if deadline is not None and time.perf_counter() > deadline:
+                return None
+            out = lsmr(at, v, atol=SOLVE_TOL, btol=SOLVE_TOL, maxiter=ITER_CHUNK, x0=y)
+            y, istop, done = out[0], out[1], done + out[2]
+            if istop != 7:
+                break
+        log.debug("projection: %d LSMR iterations, stop %d, residual %.1e", done, istop, out[3])
+        v = v - at @ y
+    return v
+
+
+def _steps(x: np.ndarray, cap: np.ndarray, v: np.ndarray) -> tuple[float, float]:
+    """Largest steps t_hi >= 0 and t_lo <= 0 keeping x + t v within [0, cap]."""
+    up = np.where(v < 0, x / np.where(v < 0, -v, 1.0), (cap - x) / np.where(v > 0, v, 1.0))
+    down = np.where(v > 0, x / np.where(v > 0, v, 1.0), (cap - x) / np.where(v < 0, -v, 1.0))
+    moving = v != 0
+    return float(up[moving].min(initial=np.inf)), -float(down[moving].min(initial=np.inf))
+
+
+def widen_by_nullspace(a: sp.csr_matrix, bounds: Bounds, cap: np.ndarray, *, directions: int = DIRECTIONS,
+                       deadline: float | None = None, seed: int = 0) -> int:
+    """Widen `bounds` of one component (relations `a` over its unknown cells) by the end tables of random
+    null-space directions over its cells of value at least `MARGIN` from 0 and cap; returns how many
+    directions were used. The other cells are held at their true values (a restriction: still sound)."""
+    x = bounds.x
+    free = (x >= MARGIN) & (cap - x >= MARGIN)
+    cols = np.flatnonzero(free)
+    if len(cols) == 0:
+        return 0
+    sub = sp.csr_matrix(a[:, cols])
+    sub = sub[np.flatnonzero(sub.getnnz(axis=1) > 0)]
+    xs, cs = x[cols], cap[cols]
+    rng = np.random.default_rng(seed)
+    used = 0
+    for _ in range(directions):
+        left = bounds.pending()
+        if len(left) == 0:
+            break
+        r = rng.standard_normal(len(cols))
+        v = _project(sub, r, deadline) if sub.shape[0] else r
+        if v is None:
+            break
+        v /= max(np.abs(v).max(initial=0.0), 1e-300)
+        e = float(np.abs(sub @ v).max(initial=0.0))
+        credit = np.zeros(len(x), dtype=bool)
+        credit[cols] = np.abs(v) > GUARD * e
+        t_hi, t_lo = _steps(xs, cs, v)
+        scale = min(1.0, TOL / (2 * e)) if e > 0 else 1.0
+        t_hi, t_lo = t_hi * scale, t_lo * scale
+        before = len(left)
+        for t in (t_hi, t_lo):
+            if not np.isfinite(t) or t == 0:
+                continue
+            table = x.copy()
+            table[cols] = xs + t * v
+            if np.abs(a @ (table - x)).max(initial=0.0) > TOL or table.min(initial=0.0) < -TOL:
+                continue
+            bounds.see(np.where(credit, table, x))
+            used += 1
+        log.debug("null-space direction: residual %.1e, steps %.3g / %.3g, %d of %d unproven left", e, t_hi, t_lo,
+                  len(bounds.pending()), before)
+        if len(bounds.pending()) == before:
+            break
+    return used
