@@ -15,9 +15,11 @@ has v_i = w^T e for the relation combination w that pins it, so noise cannot pas
 Measured on the 5-D bench table (`bench/protect.py five_dim`, k = 0): at 5k records (one component of
 147,128 suppressed cells, 146,232 in need) one direction (2,391 + 63 LSMR iterations, rows scaled; residual
 9e-13, steps 1.1 / -1.2) proves 146,073 cells in 12 s wall, a second 2 more; 157 stay unproven. At 100k
-records (1.33M cells, 2.5M relations) an iteration costs 0.15 s and, unscaled, 700 iterations left a
-residual of 9e-3 while the projected vector's median held near 0.047 (most cells look unpinned): there
-the `SECONDS` budget runs out first and the cells stay unproven (conservative).
+records (1.33M cells, 2.5M relations) an iteration costs 0.05-0.15 s and, rows scaled, 6,400 iterations
+still leave a residual of 5e-4 (falling about as 1 / iterations) while the projected vector holds at a
+median of 0.045, above 1e-2 on 1.15M of the 1.31M cells in need (they look unpinned, but a residual near
+1e-8 would be needed to prove them): there the `SECONDS` budget runs out first and the cells stay
+unproven (conservative). A preconditioner or a direct factorisation is what is missing.
 """
 
 from __future__ import annotations
