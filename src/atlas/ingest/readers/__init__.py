@@ -11,10 +11,13 @@ from atlas.ingest.readers.source import ReadLimits, Source, SourceColumn, reject
 __all__ = ["ReadLimits", "Source", "SourceColumn", "open_source"]
 
 
+DEFAULT_LIMITS = ReadLimits()
+
+
 def open_source(
     path: Path,
     *,
-    limits: ReadLimits = ReadLimits(),
+    limits: ReadLimits = DEFAULT_LIMITS,
     sheet: str | None = None,
     header_row: int | None = None,
     con: duckdb.DuckDBPyConnection | None = None,

@@ -67,7 +67,7 @@ def detect_format(path: Path, sample: bytes) -> str:
         if suffix in {".xlsx", ".xlsm"} or b"xl/" in sample[:4096] or b"[Content_Types].xml" in sample[:4096]:
             return "xlsx"
         raise reject(path, "unknown-format", "a ZIP archive that is not an XLSX workbook")
-    if sample.startswith(b"$FL2") or sample.startswith(b"$FL3") or suffix in {".sav", ".zsav"}:
+    if sample.startswith((b"$FL2", b"$FL3")) or suffix in {".sav", ".zsav"}:
         return "sav"
     if suffix == ".dta" or sample.startswith(b"<stata_dta>"):
         return "dta"
@@ -131,7 +131,7 @@ def _single_byte_encoding(path: Path, sample: bytes) -> str:
     western = {"cp1252", "latin_1", "iso8859_15", "iso8859_1", "cp850", "mac_roman", "cp1250", "iso8859_2"}
     if guess not in western and _mostly_ascii_letters(sample):
         guess = "cp1252"  # accents sprinkled in Latin-script text: far likelier than a Baltic or DOS code page
-    if guess in western or guess.startswith("iso8859") or guess.startswith("cp12"):
+    if guess in western or guess.startswith(("iso8859", "cp12")):
         c1 = {b for b in set(sample) if 0x80 <= b <= 0x9F}
         if not c1:
             return "latin-1"

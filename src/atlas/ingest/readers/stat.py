@@ -22,7 +22,7 @@ def open_stat(path: Path, fmt: str, *, limits: ReadLimits) -> Source:
     read = _READERS[fmt]
     try:
         _, meta = read(str(path), metadataonly=True)
-    except Exception as error:  # pyreadstat raises its own untyped errors for any damaged file
+    except Exception as error:  # noqa: BLE001 -- pyreadstat raises its own untyped errors for any damaged file
         raise reject(path, "unreadable-file", f"the {fmt.upper()} file cannot be read: {str(error)[:300]}")
     if not meta.number_rows:
         raise reject(path, "no-data-rows", "the file has variables but no records")

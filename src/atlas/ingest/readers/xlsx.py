@@ -94,7 +94,7 @@ def _source(path: Path, title: str, columns: list[SourceColumn], issues: list[Is
 def _load(path: Path) -> openpyxl.Workbook:
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many unrelated types for damaged packages
+    except Exception as error:  # noqa: BLE001 -- openpyxl raises many unrelated types for damaged packages
         raise reject(path, "unreadable-xlsx", f"the workbook cannot be opened: {str(error)[:300]}")
 
 
