@@ -32,8 +32,9 @@ def equations(cube: Cube) -> list[dict[int, float]]:
     return out
 
 
-def attacker_bounds(cube: Cube, suppressed: np.ndarray) -> dict[int, tuple[float, float]]:
-    """{row: (min, max)} of every suppressed cell; max is inf when unbounded."""
+def attacker_bounds(cube: Cube, suppressed: np.ndarray,
+                    cells: np.ndarray | None = None) -> dict[int, tuple[float, float]]:
+    """{row: (min, max)} of every suppressed cell (or of `cells` only); max is inf when unbounded."""
     x = cube.cells["value"].to_numpy(dtype=float)
     hidden = [int(i) for i in np.flatnonzero(suppressed)]
     col = {c: j for j, c in enumerate(hidden)}
@@ -52,7 +53,8 @@ def attacker_bounds(cube: Cube, suppressed: np.ndarray) -> dict[int, tuple[float
     a_eq = np.array(rows) if rows else None
     b_eq = np.array(rhs) if rows else None
     out = {}
-    for i, j in col.items():
+    wanted = col.items() if cells is None else ((int(i), col[int(i)]) for i in cells)
+    for i, j in wanted:
         c = np.zeros(len(hidden))
         c[j] = 1.0
         lo = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")

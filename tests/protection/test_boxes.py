@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import scipy.sparse as sp
+from grids import cells_at, grid_cube
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from independent_audit import attacker_bounds
@@ -22,12 +22,6 @@ from atlas.tables.margins import compute_margins
 RULES = {"zeros published": False, "zeros primary": True}
 
 
-def _cube(values: np.ndarray, dims: list[Dimension]) -> Cube:
-    grid = pd.MultiIndex.from_product([d.leaves() for d in dims], names=[d.name for d in dims]).to_frame(index=False)
-    grid["value"] = values.astype(float)
-    return compute_margins(grid.assign(n=grid["value"].astype(int)), dims)
-
-
 def _geo() -> Dimension:
     parent: dict[str, str | None] = {"_T": None, "A": "_T", "B": "_T"}
     parent.update({f"{g}{i}": g for g in "AB" for i in range(3)})
@@ -41,21 +35,14 @@ def _space_of(cube: Cube, hidden: np.ndarray) -> tuple[CellSpace, np.ndarray]:
     return space, unknown
 
 
-def _at(cube: Cube, **codes: str) -> np.ndarray:
-    m = np.ones(len(cube.cells), dtype=bool)
-    for d, c in codes.items():
-        m &= (cube.cells[d] == c).to_numpy()
-    return m
-
-
 @pytest.fixture
 def three_by_three() -> Cube:
     dims = [h.flat_dimension("a", ["x", "y", "z"]), h.flat_dimension("b", ["u", "v", "w"])]
-    return _cube(np.array([1, 7, 9, 8, 2, 6, 5, 9, 8]), dims)
+    return grid_cube(np.array([1, 7, 9, 8, 2, 6, 5, 9, 8]), dims)
 
 
 def _box(cube: Cube) -> np.ndarray:
-    return (_at(cube, a="x") | _at(cube, a="y")) & (_at(cube, b="u") | _at(cube, b="v"))
+    return (cells_at(cube, a="x") | cells_at(cube, a="y")) & (cells_at(cube, b="u") | cells_at(cube, b="v"))
 
 
 def test_a_box_of_four_suppressed_cells_proves_all_four(three_by_three: Cube) -> None:
@@ -73,7 +60,7 @@ def test_a_box_of_four_suppressed_cells_proves_all_four(three_by_three: Cube) ->
 
 
 def test_a_published_corner_leaves_no_certificate(three_by_three: Cube) -> None:
-    hidden = _box(three_by_three) & ~(_at(three_by_three, a="y") & _at(three_by_three, b="v"))
+    hidden = _box(three_by_three) & ~(cells_at(three_by_three, a="y") & cells_at(three_by_three, b="v"))
     space, unknown = _space_of(three_by_three, hidden)
     bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())
     assert widen_by_boxes(space, unknown, 100.0, bounds) == 0
@@ -104,8 +91,8 @@ def test_only_true_null_directions_widen(three_by_three: Cube) -> None:
 def test_boxes_move_along_hierarchy_levels() -> None:
     """A margin cell is proven by a box that swaps its region and carries a path down to a leaf."""
     dims = [_geo(), h.flat_dimension("s", ["f", "m"])]
-    cube = _cube(np.array([3, 4, 5, 2, 6, 1, 2, 2, 7, 3, 4, 5]), dims)
-    hidden = (_at(cube, geo="A") | _at(cube, geo="B") | _at(cube, geo="A0") | _at(cube, geo="B1")) & ~_at(cube, s="_T")
+    cube = grid_cube(np.array([3, 4, 5, 2, 6, 1, 2, 2, 7, 3, 4, 5]), dims)
+    hidden = (cells_at(cube, geo="A") | cells_at(cube, geo="B") | cells_at(cube, geo="A0") | cells_at(cube, geo="B1")) & ~cells_at(cube, s="_T")
     space, unknown = _space_of(cube, hidden)
     bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())
     widen_by_boxes(space, unknown, 1000.0, bounds)
@@ -122,7 +109,7 @@ def _tables(draw: st.DrawFn) -> tuple[Cube, np.ndarray]:
             h.flat_dimension("s", ["f", "m"])]
     size = int(np.prod([len(d.leaves()) for d in dims]))
     values = np.asarray(draw(st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 9, 15]), min_size=size, max_size=size)))
-    cube = _cube(values, dims)
+    cube = grid_cube(values, dims)
     hide = np.asarray(draw(st.lists(st.booleans(), min_size=len(cube.cells), max_size=len(cube.cells))))
     return cube, hide
 
@@ -148,12 +135,12 @@ def test_box_bounds_lie_inside_the_independent_attackers_interval(rule: str, cas
 def test_linked_cubes_reject_boxes_that_break_the_other_cubes_relations() -> None:
     """A box of the first cube that moves a cell the second cube adds up differently (x in group G, whose
     total the second cube publishes) breaks that relation: the numerical check drops it."""
-    full = _cube(np.array([4, 6, 3, 5, 7, 2]), [h.flat_dimension("a", ["x", "y", "z"]), h.flat_dimension("b", ["u", "v"])])
+    full = grid_cube(np.array([4, 6, 3, 5, 7, 2]), [h.flat_dimension("a", ["x", "y", "z"]), h.flat_dimension("b", ["u", "v"])])
     grouped = Dimension("a", {"_T": None, "G": "_T", "x": "G", "y": "G", "z": "_T"})
     margin = compute_margins(full.cells[full.cells["b"] == "_T"][["a", "value"]].query("a != '_T'")
                              .assign(n=lambda f: f["value"].astype(int)), [grouped])
     space = build_space([full, margin])
-    hide = (_at(full, a="x") | _at(full, a="z")) & (_at(full, b="_T") | _at(full, b="u"))
+    hide = (cells_at(full, a="x") | cells_at(full, a="z")) & (cells_at(full, b="_T") | cells_at(full, b="u"))
     unknown = np.zeros(space.n, dtype=bool)
     unknown[space.cube_cells[0][hide]] = True
     bounds = Bounds.start(space.value, ProtectionInterval(1).requirements(space.value), unknown.copy())

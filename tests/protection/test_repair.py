@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from grids import grid_cube
 from independent_audit import attacker_bounds
 
 from atlas.protection.audit import audit_space, requirement_arrays
@@ -13,15 +13,8 @@ from atlas.protection.interval import ProtectionInterval
 from atlas.protection.repair import audit_and_repair, boxes
 from atlas.protection.status import base_status
 from atlas.tables import hierarchy as h
-from atlas.tables.margins import compute_margins
 
 RULES = {"<=4, zeros published": lambda x: (x > 0) & (x <= 4), "<=4 and zeros": lambda x: x <= 4}
-
-
-def _cube(values: np.ndarray, dims: list[Dimension]) -> Cube:
-    grid = pd.MultiIndex.from_product([d.leaves() for d in dims], names=[d.name for d in dims]).to_frame(index=False)
-    grid["value"] = values.astype(float)
-    return compute_margins(grid.assign(n=grid["value"].astype(int)), dims)
 
 
 @pytest.fixture
@@ -30,7 +23,7 @@ def three_way() -> Cube:
     geo.update({f"{g}{i}": g for g in "AB" for i in range(3)})
     dims = [Dimension("geo", geo), h.flat_dimension("nat", [f"n{i}" for i in range(4)]), h.flat_dimension("sex", ["F", "M"])]
     rng = np.random.default_rng(3)
-    return _cube(rng.choice([0, 1, 2, 3, 7, 20], size=6 * 4 * 2), dims)
+    return grid_cube(rng.choice([0, 1, 2, 3, 7, 20], size=6 * 4 * 2), dims)
 
 
 def test_every_box_keeps_every_relation(three_way: Cube) -> None:
@@ -50,7 +43,7 @@ def test_every_box_keeps_every_relation(three_way: Cube) -> None:
 
 def test_boxes_are_capped() -> None:
     dims = [h.flat_dimension(n, [f"{n}{i}" for i in range(9)]) for n in "abc"]
-    cube = _cube(np.ones(9**3), dims)
+    cube = grid_cube(np.ones(9**3), dims)
     st = base_status([cube], [np.zeros(len(cube.cells), dtype=bool)], None)
     cells, _ = boxes(st.space, 0, np.zeros(st.space.n, dtype=bool), np.ones(st.space.n), limit=50)
     assert 0 < len(cells) <= 50
@@ -80,7 +73,7 @@ def test_a_bare_primary_pattern_is_repaired_and_survives_the_attacker(three_way:
 def test_a_box_whose_falling_corner_is_zero_is_not_used() -> None:
     """2 x 2 with the primary's only box needing an empty cell to fall: nothing can protect it that way."""
     dims = [h.flat_dimension("a", ["x", "y"]), h.flat_dimension("b", ["u", "v"])]
-    cube = _cube(np.array([3, 0, 0, 5]), dims)
+    cube = grid_cube(np.array([3, 0, 0, 5]), dims)
     x = cube.cells["value"].to_numpy()
     primary = (x == 3) & (cube.cells["a"] == "x").to_numpy()
     st = base_status([cube], [primary], None)
@@ -96,7 +89,7 @@ def test_a_box_adding_more_cells_than_allowed_waits_for_the_milp() -> None:
     from atlas.protection.repair import _box_repair, _Local
 
     dims = [h.flat_dimension("a", ["x", "y"]), h.flat_dimension("b", ["u", "v"])]
-    cube = _cube(np.array([3, 8, 6, 5]), dims)
+    cube = grid_cube(np.array([3, 8, 6, 5]), dims)
     x = cube.cells["value"].to_numpy()
     primary = (x == 3) & (cube.cells["b"] == "u").to_numpy()
     st = base_status([cube], [primary], None)
