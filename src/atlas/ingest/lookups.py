@@ -66,7 +66,7 @@ def build_lookup(con: duckdb.DuckDBPyConnection, table: str, bad: str,
     values = con.execute(f"SELECT enum_range(NULL::{enum})").fetchone()
     if list(values[0] if values else []) != list(row[1] or []):
         raise RuntimeError(f"value map {table}: enum order differs from the map")
-    params = {f"{table}_{name}": [null, *(row[2 + i] or [])]
+    params: dict[str, object] = {f"{table}_{name}": [null, *(row[2 + i] or [])]
               for i, (name, (_, null)) in enumerate(attributes.items())}
     return Lookup(table, enum, int(row[0]), params, dict(zip(attributes, types, strict=False)))
 

@@ -8,7 +8,8 @@ Value maps are looked up through temp ENUMs and bound lists (`lookups`), so the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as default
 from datetime import date
 
 from atlas.ingest.columns import Assignment
@@ -26,12 +27,12 @@ class Column:
 
     field: Field
     value: str
-    joins: list[str] = field(default_factory=list)
-    checks: list[tuple[str, str, str]] = field(default_factory=list)  # (condition when bad, rule, source column)
-    pre: dict[str, str] = field(default_factory=dict)  # inner-layer columns: name -> expression over src + joins
-    area_maps: list[str] = field(default_factory=list)  # for areas: the value maps, finest first
-    params: dict[str, object] = field(default_factory=dict)  # bound lists of the value maps
-    derived: dict[str, str] = field(default_factory=dict)  # other outer-layer values (areas: adm1, adm2)
+    joins: list[str] = default(default_factory=list)
+    checks: list[tuple[str, str, str]] = default(default_factory=list)  # (condition when bad, rule, source column)
+    pre: dict[str, str] = default(default_factory=dict)  # inner-layer columns: name -> expression over src + joins
+    area_maps: list[str] = default(default_factory=list)  # for areas: the value maps, finest first
+    params: dict[str, object] = default(default_factory=dict)  # bound lists of the value maps
+    derived: dict[str, str] = default(default_factory=dict)  # other outer-layer values (areas: adm1, adm2)
 
 
 def _missing(c: str, parsed: str) -> str:

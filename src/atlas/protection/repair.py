@@ -177,7 +177,7 @@ def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, c
     return False
 
 
-def _checks(local: _Local, i: int, supp: np.ndarray, added: np.ndarray) -> list[np.ndarray]:
+def _checks(local: _Local, i: int, supp: np.ndarray, added: np.ndarray | None) -> list[np.ndarray]:
     """Small neighbourhoods of suppressed cells around `i` on which to check it again: only those holding a
     cell suppressed since the audit (elsewhere the audit's verdict stands; with `added` None, check all)."""
     out = []
@@ -235,7 +235,9 @@ def _box_repair(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, co
     n = len(cells)
     lo = np.minimum(local.res.lower[i], x[i] - down)
     hi = np.maximum(local.res.upper[i], x[i] + up)
-    fine &= ProtectionInterval.holds(lo, hi, np.full(n, x[i]), tuple(np.full(n, r[i]) for r in local.req))
+    need = local.req
+    fine &= ProtectionInterval.holds(lo, hi, np.full(n, x[i]),
+                                     (np.full(n, need[0][i]), np.full(n, need[1][i]), np.full(n, need[2][i])))
     price = np.where(real & ~supp[c], costs[c], 0.0).sum(axis=1)
     if most is not None:
         fine &= (real & ~supp[c]).sum(axis=1) <= most
