@@ -90,6 +90,7 @@ def _axis(space: CellSpace, j: int, dim: Dimension, cells: np.ndarray) -> _Axis:
 class _View:
     """The cell keys and coordinates the search reads, with a direct key -> cell map when it is small."""
 
+    space: CellSpace
     keys: np.ndarray
     coords: np.ndarray
     dense: np.ndarray | None
@@ -105,15 +106,14 @@ class _View:
         if size <= max(DENSE_MAX, 4 * space.n):
             dense = np.full(size, -1, dtype=np.int32)
             dense[space.keys] = np.arange(space.n)
-        return cls(space.keys, space.coords, dense)
+        return cls(space, space.keys, space.coords, dense)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """Index of each cell key (-1 where the cell is absent: a published zero)."""
         if self.dense is not None:
             inside = (keys >= 0) & (keys < len(self.dense))
             return np.where(inside, self.dense[np.where(inside, keys, 0)], -1).astype(np.int64)
-        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return np.where(self.keys[pos] == keys, pos, -1)
+        return self.space.find(keys)
 
 
 def _member(ax: _Axis, line: np.ndarray, rank: np.ndarray | int) -> np.ndarray:

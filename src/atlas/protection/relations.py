@@ -45,10 +45,12 @@ class CellSpace:
 
     def lookup(self, coords: np.ndarray) -> np.ndarray:
         """Unified index of each row of `coords` (..., D); -1 where the cell is absent (a published zero)."""
-        k = coords.astype(np.int64) @ self.mult
-        pos = np.searchsorted(self.keys, k)
-        pos = np.minimum(pos, len(self.keys) - 1)
-        return np.where(self.keys[pos] == k, pos, -1)
+        return self.find(coords.astype(np.int64) @ self.mult)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """Unified index of each cell key; -1 where the cell is absent (a published zero)."""
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, pos, -1)
 
     def code_index(self, dim: int) -> dict[str, int]:
         return {c: i for i, c in enumerate(self.codes[dim])}
