@@ -26,6 +26,7 @@ from atlas.ingest.plan import Plan, build_plan, warm_vocabularies
 from atlas.ingest.readers import open_source
 from atlas.ingest.readers.source import Source
 from atlas.ingest.report import write_report
+from atlas.ingest.session import BATCH_WRITES, temporarily
 from atlas.ingest.wide import melt, skip_rows
 from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event, sign_head
@@ -195,18 +196,19 @@ def run_batch(con: duckdb.DuckDBPyConnection, ws: Workspace, actor: str, source:
               opts: IngestOptions, work: Callable[[], IngestResult]) -> IngestResult:
     """One batch in one transaction: committed, or rolled back on a dry run, a refused batch or any error
     (a killed process leaves the store as it was); logged and signed either way."""
-    begin(con)
-    try:
-        result = work()
-        if opts.dry_run or (opts.policy == "reject" and result.issues):
+    with temporarily(con, BATCH_WRITES):  # set and restored outside the transaction: an aborted one refuses SET
+        begin(con)
+        try:
+            result = work()
+            if opts.dry_run or (opts.policy == "reject" and result.issues):
+                con.execute("ROLLBACK")
+            else:
+                _log(con, ws, actor, "ingest", result, source)
+                con.execute("COMMIT")
+                result.committed = True
+        except BaseException:
             con.execute("ROLLBACK")
-        else:
-            _log(con, ws, actor, "ingest", result, source)
-            con.execute("COMMIT")
-            result.committed = True
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            raise
     if not result.committed:
         _log(con, ws, actor, "ingest.validate" if opts.dry_run else "ingest.refused", result, source)
     sign_head(con, ws.keys)

@@ -70,10 +70,12 @@ def _max_level(con: object, table: str) -> int:
 
 def _numeric(c: str) -> str:
     """Plain numbers cast directly; otherwise footnote stars and spaces go, 1,234,567 is thousands and
-    12,5 a decimal comma (the slow path runs only on values the fast cast refused)."""
+    12,5 a decimal comma. The slow path runs only on values the fast cast refused: the cleaned text is
+    bound once through a lambda, since written out three times DuckDB's common-subexpression pass hoisted
+    the regexp out of the coalesce and ran it on every row (1M rows, 3 columns: 0.46 -> 0.13 CPU-s)."""
     t = f"regexp_replace(trim(s.{c}), '[\\s*\u00a0]', '', 'g')"
-    slow = (f"TRY_CAST(CASE WHEN regexp_matches({t}, '^-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?$') THEN replace({t}, ',', '') "
-            f"ELSE replace({t}, ',', '.') END AS DOUBLE)")
+    slow = (f"list_transform([{t}], t -> TRY_CAST(CASE WHEN regexp_matches(t, '^-?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?$') "
+            f"THEN replace(t, ',', '') ELSE replace(t, ',', '.') END AS DOUBLE))[1]")
     return f"coalesce(TRY_CAST(s.{c} AS DOUBLE), {slow})"
 
 

@@ -19,6 +19,7 @@ from atlas.ingest.readers.parked import Parked, park
 from atlas.ingest.readers.sniff import SAMPLE_BYTES, FileFacts, detect_encoding, file_facts, sniff_delimiter
 from atlas.ingest.readers.source import ROW_COLUMN, VALUE_PREVIEW, ReadLimits, Source, preview, reject
 from atlas.ingest.readers.transcode import open_transcoded_csv
+from atlas.ingest.session import BATCH_WRITES, temporarily
 
 _SAFE = re.compile(r"^c_[a-z0-9_]+$")
 _ISSUE_CAP = 10_000
@@ -174,20 +175,9 @@ def _ordered_copy(con: duckdb.DuckDBPyConnection, table: str, select: str, param
     thread, and the table's rowid is then the record's position in the file (no single-threaded window). A
     persistent table is compressed as it is written: only dictionary+FSST is tried on its strings (what it
     picks anyway on these columns), not plain FSST and the older dictionary as well."""
-    settings = {"preserve_insertion_order": "true"}
-    if not temp:
-        settings["disabled_compression_methods"] = "fsst,dictionary"
-    before = {name: con.execute("SELECT current_setting(?)", [name]).fetchone() for name in settings}
-    for name, value in settings.items():
-        con.execute(f"SET {name} = '{value}'")
-    try:
+    settings = {"preserve_insertion_order": "true", **({} if temp else BATCH_WRITES)}
+    with temporarily(con, settings):
         con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {table} AS {select}", params)
-    finally:
-        for name, row in before.items():
-            if row is None or row[0] in (None, ""):
-                con.execute(f"RESET {name}")
-            else:
-                con.execute(f"SET {name} = '{row[0]}'")
 
 
 def _physical_lines(path: Path, positions: list[int]) -> list[int]:
