@@ -196,6 +196,23 @@ def test_repeated_record_id_is_quarantined_after_its_first_row(workspace: Worksp
     assert [(i.row, i.column, i.code) for i in r.issues] == [(4, "record_id", "duplicate-record-id")]
 
 
+
+@pytest.mark.parametrize("ids", [["a", "b", "a", "a", "", "c", "b", " "], ["x", " x ", "y", "x"], ["1", "2", "3"]])
+def test_every_later_repeat_of_a_record_id_and_only_those(workspace: Workspace, tmp_path: Path,
+                                                         ids: list[str]) -> None:
+    """Blank ids are no repeat; surrounding spaces do not make a new id (the pseudonym is of the trimmed id)."""
+    rows = [[rid, *GOOD[i % len(GOOD)][1:]] for i, rid in enumerate(ids)]
+    r = ingest_file(workspace, write_csv(tmp_path / "ids.csv", rows), IngestOptions(country="HTI"))
+    seen: set[str] = set()
+    expected = []
+    for line, rid in enumerate(ids, start=2):
+        if rid.strip() in seen:
+            expected.append(line)
+        elif rid.strip():
+            seen.add(rid.strip())
+    assert [i.row for i in r.issues if i.code == "duplicate-record-id"] == expected
+    assert r.rows_stored == len(ids) - len(expected)
+
 def test_ingest_is_audited_and_needs_the_ingest_permission(workspace: Workspace, tmp_path: Path) -> None:
     from atlas.errors import PolicyRefused
     from atlas.privacy.access import Actor
