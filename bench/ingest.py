@@ -7,7 +7,8 @@ processes (so peak memory is per step): (a) bare `read_csv(all_varchar)` into a 
 DuckDB file, timed before and after the Atlas runs (the mean is the baseline), (b) the same into an in-memory table, (c) `atlas ingest` of the file without identifier
 columns (mapping, normalisation, validation, quarantine, encrypted store), (d) the same with the three
 identifier columns sealed field by field in the vault. Prints rows/s, the ratio to (a), the ratio of CPU
-seconds (steadier than wall time when other jobs share the cores), peak RSS and the 1-minute load average.
+seconds (steadier than wall time when other jobs share the cores), peak RSS, the 1-minute load average and
+the CPU seconds of each phase of the Atlas run (parse, value maps, normalising INSERT, the rest).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,18 +43,26 @@ print(time.perf_counter() - t, n, u.ru_maxrss, u.ru_utime + u.ru_stime)
 
 ATLAS = """
 import sys, time
+from itertools import pairwise
 from pathlib import Path
 from atlas.ingest.pipeline import IngestOptions, ingest_file
 from atlas.settings import Settings
 from atlas.store.workspace import Workspace
 ws = Workspace.open(Settings(home=Path(sys.argv[2])))
-import resource
-c = resource.getrusage(resource.RUSAGE_SELF)
+import json, resource
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+phases = []
+def step(name):
+    phases.append([name, time.perf_counter() - t, cpu() - c])
+c = cpu()
 t = time.perf_counter()
-r = ingest_file(ws, Path(sys.argv[1]), IngestOptions(country="XAT"))
-u = resource.getrusage(resource.RUSAGE_SELF)
-print(time.perf_counter() - t, r.rows_stored + r.rows_quarantined, u.ru_maxrss,
-      u.ru_utime + u.ru_stime - c.ru_utime - c.ru_stime)
+r = ingest_file(ws, Path(sys.argv[1]), IngestOptions(country="XAT"), step)
+step("end")
+print(json.dumps({"phases": phases}))
+print(time.perf_counter() - t, r.rows_stored + r.rows_quarantined, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      cpu() - c)
 """
 
 
@@ -61,7 +71,21 @@ def child(code: str, *args: str) -> tuple[float, int, float, float]:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True)
     seconds, rows, peak_kb, cpu = out.stdout.split()[-4:]
+    PHASES.extend(json.loads(line)["phases"] for line in out.stdout.splitlines() if line.startswith('{"phases"'))
     return float(seconds), int(rows), int(peak_kb) / 1024 / 1024, float(cpu)
+
+
+PHASES: list[list[list]] = []
+
+
+def phase_cpu(marks: list[list]) -> dict[str, float]:
+    """CPU seconds of each phase, from one progress step of the pipeline to the next (the last one ends with the
+    commit, the audit signature and closing the store)."""
+    names = {"reading": "parse", "resolving codes": "value maps", "normalising and validating": "normalising insert",
+             "quarantining rejected rows": "quarantine, consent events, commit",
+             "sealing identifiers in the vault": "vault, consent events, commit"}
+    return {names.get(name, name): round(nxt[2] - cpu, 2)
+            for (name, _, cpu), nxt in pairwise(marks)}
 
 
 def workspace(folder: Path) -> Path:
@@ -126,6 +150,7 @@ def main() -> None:
             load.append(os.getloadavg()[0])
             timed[name] = child(ATLAS, str(path), str(home))
             assert timed[name][1] == n, (timed[name][1], n)
+            line[f"atlas_{name}_ids_phase_cpu_s"] = phase_cpu(PHASES[-1])
         target.unlink(missing_ok=True)
         load.append(os.getloadavg()[0])
         again, _, _, again_cpu = child(BARE, str(noid), str(target))
