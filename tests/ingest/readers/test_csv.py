@@ -42,9 +42,16 @@ def test_row_numbers_match_an_id_column(con: duckdb.DuckDBPyConnection, write: C
     assert bad == (0,)
 
 
-def test_one_parallel_parse_keeps_file_order_and_rejects(tmp_path: Path) -> None:
+@pytest.mark.parametrize("buffer_bytes", [None, 0])
+def test_one_parallel_parse_keeps_file_order_and_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         buffer_bytes: int | None) -> None:
     """Large enough (26 MB) for DuckDB to split the file between threads: every record keeps its physical line,
-    rejected and quoted multi-line records included, from the single parse that also collects the rejects."""
+    rejected and quoted multi-line records included, from the single parse that also collects the rejects. With
+    the read buffer at its floor (2 MB: twice the longest record) the same file spans 13 buffers."""
+    if buffer_bytes is not None:
+        from atlas.ingest.readers import csv as delimited
+
+        monkeypatch.setattr(delimited, "_BUFFER_BYTES", buffer_bytes)
     path = tmp_path / "big.csv"
     with path.open("w") as fh:
         fh.write("line,v\n")
