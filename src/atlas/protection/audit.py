@@ -3,7 +3,8 @@
 The attacker knows every published cell of the cubes released together and of earlier releases, every
 additive relation, that tied cells are equal and that no cell is negative. First, box certificates
 (`atlas.protection.boxes`: null directions of every relation found combinatorially, each checked) prove
-most cells of box-rich tables without any LP. The cells left fall into independent components (linked
+most cells of box-rich tables without any LP; where more than `INTERIOR_ABOVE` cells are left (large sparse
+cubes), random directions over the interior cells (`atlas.protection.interior`) prove nearly all of them. The cells left fall into independent components (linked
 through relations holding two or more of them), audited one by one: interior-point centres of their
 neighbourhoods or of the whole component (`atlas.protection.certify`), and on components too large for
 one centre random null-space directions first (`atlas.protection.nullspace`), prove most of the rest at once
@@ -27,6 +28,7 @@ from scipy.sparse.csgraph import connected_components
 from atlas.protection.boxes import widen_by_boxes
 from atlas.protection.certify import CENTRE_ABOVE, Bounds, Centres, exact_cells, local_cells, sum_rounds
 from atlas.protection.cube import Cube
+from atlas.protection.interior import widen_by_interior
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.lp import equality_lp
 from atlas.protection.nullspace import widen_by_nullspace
@@ -39,6 +41,8 @@ LOCAL_MAX = 200
 CENTRE_RADII = (1, 2)
 CENTRE_LEFT = 20
 CENTRE_MAX = 200_000
+INTERIOR_ABOVE = 20_000
+SETTLED_SHARE = 0.01
 WHOLE_SHARE = 0.6
 CHUNK = 2_000
 MIN_YIELD = 0.02
@@ -112,8 +116,15 @@ def audit_space(space: CellSpace, unknown: np.ndarray, req: tuple[np.ndarray, np
         boxes = Bounds.start(x, req, need & unknown)
         used = widen_by_boxes(space, unknown, cap, boxes)
         log.debug("%d boxes leave %d of %d cells unproven", used, len(boxes.pending()), int((need & unknown).sum()))
+        before = len(boxes.pending())
+        settled = before > INTERIOR_ABOVE and widen_by_interior(
+            space, unknown, cap, boxes, np.inf if deadline is None else deadline) > 0 and len(
+            boxes.pending()) <= SETTLED_SHARE * before
         for cells, crow in _components(a_s):
             sub = a_s[crow][:, cells]
+            if settled and len(cells) > LOCAL_ABOVE:  # cells the interior directions left are pinned: no LP helps
+                lower[s[cells]], upper[s[cells]] = boxes.lower[s[cells]], boxes.upper[s[cells]]
+                continue
             got = _component_bounds(sub, b[crow], x[s[cells]], tuple(r[s[cells]] for r in req),
                                     need[s[cells]], cap, deadline, (boxes.lower[s[cells]], boxes.upper[s[cells]]))
             lower[s[cells]], upper[s[cells]], exact[s[cells]] = got.lower, got.upper, got.exact

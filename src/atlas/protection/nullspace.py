@@ -89,7 +89,6 @@ def widen_by_nullspace(a: sp.csr_matrix, bounds: Bounds, cap: np.ndarray, *, dir
         return 0
     sub = sp.csr_matrix(a[:, cols])
     sub = sub[np.flatnonzero(sub.getnnz(axis=1) > 0)]
-    xs, cs = x[cols], cap[cols]
     rng = np.random.default_rng(seed)
     used = 0
     for _ in range(directions):
@@ -100,25 +99,40 @@ def widen_by_nullspace(a: sp.csr_matrix, bounds: Bounds, cap: np.ndarray, *, dir
         v = _project(sub, r, deadline) if sub.shape[0] else r
         if v is None:
             break
-        v /= max(np.abs(v).max(initial=0.0), 1e-300)
-        e = float(np.abs(sub @ v).max(initial=0.0))
-        credit = np.zeros(len(x), dtype=bool)
-        credit[cols] = np.abs(v) > GUARD * e
-        t_hi, t_lo = _steps(xs, cs, v)
-        scale = min(1.0, TOL / (2 * e)) if e > 0 else 1.0
-        t_hi, t_lo = t_hi * scale, t_lo * scale
         before = len(left)
-        for t in (t_hi, t_lo):
-            if not np.isfinite(t) or t == 0:
-                continue
-            table = x.copy()
-            table[cols] = xs + t * v
-            if np.abs(a @ (table - x)).max(initial=0.0) > TOL or table.min(initial=0.0) < -TOL:
-                continue
-            bounds.see(np.where(credit, table, x))
-            used += 1
-        log.debug("null-space direction: residual %.1e, steps %.3g / %.3g, %d of %d unproven left", e, t_hi, t_lo,
-                  len(bounds.pending()), before)
+        used += credit_direction(a, x, cap, cols, v, bounds)
         if len(bounds.pending()) == before:
             break
+    return used
+
+
+def credit_direction(a: sp.csr_matrix, x: np.ndarray, cap: np.ndarray, cols: np.ndarray, v: np.ndarray,
+                     bounds: Bounds) -> int:
+    """Widen `bounds` by the end tables x + t v (v over the cells `cols`, zero elsewhere), each checked
+    against every relation of `a`; returns how many end tables were used.
+
+    The residual e = |a v| is measured here, whatever produced v; steps are shrunk until the tables miss
+    no relation by more than `TOL`, and a cell is credited only where |v_i| > `GUARD` * e.
+    """
+    v = v / max(np.abs(v).max(initial=0.0), 1e-300)
+    e = float(np.abs(a[:, cols] @ v).max(initial=0.0))
+    credit = np.zeros(len(x), dtype=bool)
+    credit[cols] = np.abs(v) > GUARD * e
+    xs, cs = x[cols], cap[cols]
+    t_hi, t_lo = _steps(xs, cs, v)
+    scale = min(1.0, TOL / (2 * e)) if e > 0 else 1.0
+    t_hi, t_lo = t_hi * scale, t_lo * scale
+    used = 0
+    before = len(bounds.pending())
+    for t in (t_hi, t_lo):
+        if not np.isfinite(t) or t == 0:
+            continue
+        table = x.copy()
+        table[cols] = xs + t * v
+        if np.abs(a @ (table - x)).max(initial=0.0) > TOL or table.min(initial=0.0) < -TOL:
+            continue
+        bounds.see(np.where(credit, table, x))
+        used += 1
+    log.debug("null-space direction: residual %.1e, steps %.3g / %.3g, %d of %d unproven left", e, t_hi, t_lo,
+              len(bounds.pending()), before)
     return used

@@ -1,6 +1,8 @@
 """Repair: protect every cell the audit could not prove, one cell at a time, within a budget.
 
-Each failing primary cell (largest first, so that its new partners often protect smaller cells too) is
+Where many cells fail (more than `PAIRS_ABOVE`, as on large sparse cubes), each first gets the cheapest
+pair certificate of `atlas.protection.pairs` (a record traded with a sibling cell; no LP). Each failing
+primary cell left (largest first, so that its new partners often protect smaller cells too) is
 first checked again on its neighbourhood, since earlier repairs may have protected it already. Else the
 cheapest box through it (`boxes`: a product of one balanced line per dimension, such as the cell minus a
 sibling, whose signed perturbation keeps every relation) that moves it far enough is suppressed if it
@@ -34,6 +36,7 @@ from atlas.protection.audit import SpaceAudit, audit_space
 from atlas.protection.certify import extremes
 from atlas.protection.interval import ProtectionInterval
 from atlas.protection.milp import hop_graph, neighbourhood, rings, solve_pattern
+from atlas.protection.pairs import pair_repair
 from atlas.protection.relations import CellSpace
 from atlas.protection.status import CellStatus
 
@@ -52,6 +55,7 @@ MAX_BOXES = 4_096
 BOX_CELLS = 1  # one new cell is the least any repair adds; a larger box waits for the MILP, which often needs fewer
 PACE = 0.1  # seconds a MILP repair is assumed to take until some have been timed
 BOX_TRIES = 8
+PAIRS_ABOVE = 100  # more failing cells than this (large sparse cubes): pair certificates first, no LP each
 
 
 @dataclass
@@ -116,12 +120,14 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     res = audit_space(space, supp, req, st.primary, deadline=audit_by)
     complete = time.perf_counter() < audit_by
     bad = np.flatnonzero(~res.protected & st.primary & ~st.forced)
+    before = int(supp.sum())
+    if len(bad) > PAIRS_ABOVE:
+        bad = _pair_repair(space, supp, bad, allowed, costs, req, res)
     if len(bad) == 0:
-        return Repaired(supp, res, 0, 0, False)
+        return Repaired(supp, res, int(supp.sum()) - before, 0, False)
     res.lower[bad], res.upper[bad], res.exact[bad] = space.value[bad], space.value[bad], False
     local = _Local(st, req, res)
     audited = supp.copy()
-    before = int(supp.sum())
     fallback, exhausted, tried = 0, False, 0
     milp_time, milp_runs, halfway = 0.0, 0, (time.perf_counter() + deadline) / 2
     for done, i in enumerate(bad[np.lexsort((bad, -space.value[bad]))]):
@@ -151,6 +157,20 @@ def audit_and_repair(st: CellStatus, req: tuple[np.ndarray, np.ndarray, np.ndarr
     if repaired and int(supp.sum()) <= FINAL_AUDIT_BELOW and time.perf_counter() < deadline:
         res = _merge(audit_space(space, supp, req, st.primary, deadline=deadline), res, space.value, req, st.primary)
     return Repaired(supp, res, repaired, fallback, exhausted)
+
+
+def _pair_repair(space: CellSpace, supp: np.ndarray, bad: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
+                 req: tuple[np.ndarray, np.ndarray, np.ndarray], res: SpaceAudit) -> np.ndarray:
+    """Pair certificates (`atlas.protection.pairs`) for many failing cells at once; returns the cells left."""
+    got = pair_repair(space, supp, bad, allowed, costs, req)
+    if got is None or not got.proven.any():
+        return bad
+    supp |= got.add
+    ok = bad[got.proven]
+    res.lower[ok] = np.minimum(res.lower[ok], got.lower[got.proven])
+    res.upper[ok] = np.maximum(res.upper[ok], got.upper[got.proven])
+    res.protected[ok] = True
+    return bad[~got.proven]
 
 
 def _repair_cell(local: _Local, i: int, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
