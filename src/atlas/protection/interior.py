@@ -17,7 +17,6 @@ tables within the centres' tolerance and credits a cell only far above the noise
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from atlas.protection.ancestors import CubeTree
 from atlas.protection.certify import Bounds
 from atlas.protection.nullspace import MARGIN, credit_direction
-from atlas.protection.relations import CellSpace, _parent_arrays
+from atlas.protection.relations import CellSpace
 
 log = logging.getLogger(__name__)
 
@@ -74,41 +74,21 @@ class InteriorSystem:
 
 def interior_system(space: CellSpace, free: np.ndarray) -> InteriorSystem | None:
     """The system of a single cube's free cells; None for linked cubes (their interiors differ)."""
-    if len(space.cube_cells) != 1:
+    tree = CubeTree.of(space)
+    if tree is None:
         return None
-    dims = space.cube_dims[0]
-    parents = [_parent_arrays(d, space.codes[j]) for d, j in zip(space.hierarchies[0], dims)]
-    coords = space.coords.astype(np.int64)
-    interior = np.ones(space.n, dtype=bool)
-    for (_, kids), j in zip(parents, dims):
-        interior &= ~kids[coords[:, j]]
-    cells = np.flatnonzero(interior & free)
+    cells = np.flatnonzero(tree.interior(space) & free)
     if len(cells) == 0:
         return None
-    chains = []
-    for (par, _), j in zip(parents, dims):
-        chain = [coords[cells, j]]
-        while (chain[-1] >= 0).any():
-            up = chain[-1]
-            chain.append(np.where(up >= 0, par[np.maximum(up, 0)], -1))
-        chains.append(chain[:-1])
-    mult = space.mult
     found: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]] = []
-    lift_rows, lift_cols = [np.asarray(cells)], [np.arange(len(cells))]
-    for levels in itertools.product(*[range(len(c)) for c in chains]):
-        if not any(levels):
-            continue
-        anc = coords[cells].copy()
-        for j, chain, lv in zip(dims, chains, levels):
-            anc[:, j] = chain[lv]
-        ok = (anc >= 0).all(axis=1)
-        keys = np.where(ok, anc @ mult, -1)
-        idx = np.where(ok, space.find(keys), -1)
+    lift_rows, lift_cols = [], []
+    for levels, keys in tree.above(space, space.coords[cells]):
+        idx = np.where(keys >= 0, space.find(keys), -1)
         moves = (idx >= 0) & free[np.maximum(idx, 0)]
         lift_rows.append(idx[moves])
         lift_cols.append(np.flatnonzero(moves))
-        held = ok & ~moves
-        if held.any():
+        held = (keys >= 0) & ~moves
+        if any(levels) and held.any():
             found.append((levels, held, keys))
     rows, cols = np.concatenate(lift_rows), np.concatenate(lift_cols)
     lift = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(space.n, len(cells)))

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from atlas.protection.ancestors import CubeTree
 from atlas.protection.interval import ProtectionInterval
-from atlas.protection.relations import CellSpace, _parent_arrays
+from atlas.protection.relations import CellSpace
 
 MAX_CANDIDATES = 16
 CHUNK = 20_000
@@ -36,37 +37,15 @@ class PairRepair:
     upper: np.ndarray
 
 
-def _up(space: CellSpace, coords: np.ndarray, parents: list[np.ndarray], dims: list[int]) -> np.ndarray:
-    """Unified index of every cell above-or-at each row of `coords` (rows x combinations; -1 absent)."""
-    chains = []
-    for par, j in zip(parents, dims):
-        chain = [coords[:, j]]
-        while (chain[-1] >= 0).any():
-            chain.append(np.where(chain[-1] >= 0, par[np.maximum(chain[-1], 0)], -1))
-        chains.append(chain[:-1])
-    out = []
-    for levels in itertools.product(*[range(len(c)) for c in chains]):
-        anc = coords.copy()
-        for j, chain, lv in zip(dims, chains, levels):
-            anc[:, j] = chain[lv]
-        ok = (anc >= 0).all(axis=1)
-        out.append(np.where(ok, space.find(np.where(ok, anc @ space.mult, -1)), -1))
-    return np.stack(out, axis=1)
-
-
 def pair_repair(space: CellSpace, supp: np.ndarray, cells: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
                 req: tuple[np.ndarray, np.ndarray, np.ndarray]) -> PairRepair | None:
     """The cheapest pair certificate for each of `cells` (failing cells of a single cube); None for linked cubes."""
-    if len(space.cube_cells) != 1 or len(cells) == 0:
+    tree = CubeTree.of(space)
+    if tree is None or len(cells) == 0:
         return None
-    dims = space.cube_dims[0]
-    par_kids = [_parent_arrays(d, space.codes[j]) for d, j in zip(space.hierarchies[0], dims)]
-    parents = [p for p, _ in par_kids]
     coords = space.coords.astype(np.int64)
-    leaf = np.ones(space.n, dtype=bool)
-    for (_, kids), j in zip(par_kids, dims):
-        leaf &= ~kids[coords[:, j]]
-    p_of = _interior_under(space, cells, leaf, supp, coords, parents, dims)
+    leaf = tree.interior(space)
+    p_of = _interior_under(space, cells, leaf, supp, tree)
     x = space.value
     best_cost = np.full(len(cells), np.inf)
     best_q = np.full(len(cells), -1)
@@ -74,33 +53,29 @@ def pair_repair(space: CellSpace, supp: np.ndarray, cells: np.ndarray, allowed: 
     if len(rows) == 0:
         return PairRepair(np.zeros(space.n, dtype=bool), np.zeros(len(cells), dtype=bool), x[cells].copy(),
                           x[cells].copy())
-    up_p = _up(space, coords[p_of[rows]], parents, dims)
+    up_p = tree.up(space, coords[p_of[rows]])
     pool = np.flatnonzero(leaf)
-    for spread in itertools.chain(*(itertools.combinations(dims, m) for m in range(1, min(len(dims), SPREAD) + 1))):
+    spreads = (itertools.combinations(tree.dims, m) for m in range(1, min(len(tree.dims), SPREAD) + 1))
+    for spread in itertools.chain(*spreads):
         if np.isfinite(best_cost).all() and len(spread) > 2:
             break
         tgt, q = _candidates(space, coords, pool, p_of[rows], cells[rows], list(spread))
         for beg in range(0, len(tgt), CHUNK):
             t, qq = tgt[beg:beg + CHUNK], q[beg:beg + CHUNK]
-            cost, feasible = _cost(up_p[t], _up(space, coords[qq], parents, dims), supp, allowed, costs)
+            cost, feasible = _cost(up_p[t], tree.up(space, coords[qq]), supp, allowed, costs)
             cost = np.where(feasible, cost, np.inf)
             order = np.lexsort((cost, t))
             first = order[np.concatenate([[True], t[order][1:] != t[order][:-1]])]
             r = rows[t[first]]
             better = cost[first] < best_cost[r]
             best_cost[r[better]], best_q[r[better]] = cost[first][better], qq[first][better]
-    up_p_all = np.full((len(cells), up_p.shape[1]), -1)
-    up_p_all[rows] = up_p
-    up_p = up_p_all
-    has_p = np.ones(len(cells), dtype=bool)
     chosen = np.flatnonzero(best_q >= 0)
     lower, upper = x[cells].copy(), x[cells].copy()
     proven = np.zeros(len(cells), dtype=bool)
     add = np.zeros(space.n, dtype=bool)
     if len(chosen) == 0:
         return PairRepair(add, proven, lower, upper)
-    up_pc = up_p[np.searchsorted(np.flatnonzero(has_p), chosen)]
-    delta = _signed(up_pc, _up(space, coords[best_q[chosen]], parents, dims), space.n)
+    delta = _signed(up_p[np.searchsorted(rows, chosen)], tree.up(space, coords[best_q[chosen]]), space.n)
     if abs(space.relations @ delta).count_nonzero():
         return PairRepair(add, proven, lower, upper)  # not one complete cube: leave the cells to the LP repairs
     sign = np.asarray(delta[cells[chosen], np.arange(len(chosen))]).ravel()
@@ -116,15 +91,15 @@ def pair_repair(space: CellSpace, supp: np.ndarray, cells: np.ndarray, allowed: 
     return PairRepair(add, proven, lower, upper)
 
 
-def _interior_under(space: CellSpace, cells: np.ndarray, leaf: np.ndarray, supp: np.ndarray, coords: np.ndarray,
-                    parents: list[np.ndarray], dims: list[int]) -> np.ndarray:
+def _interior_under(space: CellSpace, cells: np.ndarray, leaf: np.ndarray, supp: np.ndarray,
+                    tree: CubeTree) -> np.ndarray:
     """A suppressed interior cell under each of `cells` (itself when interior); -1 where none is found."""
     out = np.where(leaf[cells], cells, -1)
     todo = np.flatnonzero(out < 0)
     if len(todo) == 0:
         return out
     interior = np.flatnonzero(leaf & supp)
-    up = _up(space, coords[interior], parents, dims)
+    up = tree.up(space, space.coords[interior])
     targets = np.sort(cells[todo])
     flat = up.ravel()
     at = np.minimum(np.searchsorted(targets, flat), len(targets) - 1)
@@ -165,11 +140,16 @@ def _candidates(space: CellSpace, coords: np.ndarray, pool: np.ndarray, p: np.nd
 
 def _cost(up_p: np.ndarray, up_q: np.ndarray, supp: np.ndarray, allowed: np.ndarray,
           costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cost of the published cells in each pair's symmetric difference, and whether all may be suppressed."""
+    """Cost of the published cells in each pair's symmetric difference, and whether all may be suppressed.
+
+    With both lists built over the same level combinations, a cell above both sits at the same position
+    in each (leaves of balanced hierarchies); elsewhere a shared cell may be counted twice, which only
+    overstates a cost: the cells suppressed come from the checked directions, not from this estimate."""
     cost = np.zeros(len(up_p))
     feasible = np.ones(len(up_p), dtype=bool)
+    same = up_p.shape == up_q.shape
     for a, b in ((up_p, up_q), (up_q, up_p)):
-        only = (a >= 0) & ~(a[:, :, None] == b[:, None, :]).any(axis=2)
+        only = (a >= 0) & ((a != b) if same else ~(a[:, :, None] == b[:, None, :]).any(axis=2))
         cell = np.maximum(a, 0)
         published = only & ~supp[cell]
         cost += np.where(published, costs[cell], 0.0).sum(axis=1)
