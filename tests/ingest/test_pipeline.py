@@ -243,3 +243,19 @@ def test_ingest_through_a_parked_parse_stores_and_reports_the_same(workspace: Wo
     assert (r.rows_stored, r.rows_quarantined) == (5, 3)
     assert {(i.row, i.column, i.code) for i in r.issues} >= {(7, "edad", "impossible-age"), (9, "sexe", "unknown-sex")}
     assert not list(workspace.temp_dir.glob("atlas_parse_*"))
+
+
+def test_record_id_is_a_marker_for_the_pseudonym_and_null_without_an_id(workspace: Workspace, tmp_path: Path) -> None:
+    """The stored rows say the same as when the record id was written out: the pseudonym of the trimmed id where
+    the source has one, nothing where it is blank."""
+    from atlas.privacy.pseudonym import pseudonym
+    from atlas.store.fields import RECORD_ID_IS_PSEUDONYM, record_id_sql
+
+    rows = [[rid, *GOOD[i % len(GOOD)][1:]] for i, rid in enumerate([" a ", "", "b"])]
+    r = ingest_file(workspace, write_csv(tmp_path / "ids.csv", rows), IngestOptions(country="HTI"))
+    assert r.rows_stored == 3, r.issues
+    got = persons(workspace, f"SELECT record_id AS stored, {record_id_sql('persons')} AS rid, pseudonym "
+                             "FROM persons ORDER BY source_row")
+    assert [g["stored"] for g in got] == [RECORD_ID_IS_PSEUDONYM, None, RECORD_ID_IS_PSEUDONYM]
+    assert [g["rid"] for g in got] == [pseudonym(workspace.keys, "a"), None, pseudonym(workspace.keys, "b")]
+    assert got[0]["rid"] == got[0]["pseudonym"] and got[1]["pseudonym"] is not None

@@ -61,3 +61,31 @@ def test_erased_person_does_not_come_back_with_a_reingest(ws, tmp_path: Path, sc
         vault = con.execute("SELECT count(*) FROM vault WHERE pseudonym = ?", [erased.pseudonym]).fetchone()[0]
         kept = con.execute("SELECT count(*) FROM persons").fetchone()[0]
     assert (back, vault, kept) == (0, 0, 4)  # people 1 and 3 twice, person 2 never again
+
+
+def test_record_id_is_stored_once_and_rights_still_find_it(ws, tmp_path: Path, scan) -> None:
+    """Ingest writes the record id (the pseudonym of the source id) only as a marker; access shows it in full,
+    and erasure and retention, which must remove it from disk, neither miss it nor look for the marker."""
+    from datetime import date
+
+    from atlas.privacy.pseudonym import pseudonym
+    from atlas.privacy.retention import run_retention, set_rule
+    from atlas.store.fields import RECORD_ID_IS_PSEUDONYM, record_id_sql
+
+    f, m = _csv(tmp_path / "reg.csv"), _mapping(tmp_path / "m.yaml")
+    ingest_file(ws, f, IngestOptions(mapping=m))
+    with ws.connect() as con:
+        stored = con.execute(f"SELECT record_id, {record_id_sql('persons')}, pseudonym FROM persons "
+                             "ORDER BY source_row").fetchall()
+    assert [r[0] for r in stored] == [RECORD_ID_IS_PSEUDONYM] * 3
+    assert [r[1] for r in stored] == [r[2] for r in stored] == [pseudonym(ws.keys, rid) for rid in ("1", "2", "3")]
+    out = export_subject(ws, "2", STEWARD)
+    assert [r["record_id"] for r in out["records"]] == [out["pseudonym"]]
+    erased = erase_subject(ws, "2", STEWARD)
+    assert erased.problems == [] and erased.persons == 1
+    with ws.connect() as con:
+        set_rule(con, STEWARD, "default", "*", 1)
+    report = run_retention(ws, date(2100, 1, 1), STEWARD)
+    assert report.verified is True and RECORD_ID_IS_PSEUDONYM not in report.erased_values
+    assert set(report.erased_values) >= {pseudonym(ws.keys, "1"), pseudonym(ws.keys, "3")}
+    assert scan(ws.home, [pseudonym(ws.keys, "1"), pseudonym(ws.keys, "3")]) == {}

@@ -40,7 +40,7 @@ def filled(ws):
 def test_export_returns_everything_held(filled) -> None:
     out = export_subject(filled, "DOC-222")
     assert out["identifiers"] == {"document_number": "DOC-222", "name": "Boris Kaled"}
-    assert [r["nationality"] for r in out["records"]] == ["SYR"]
+    assert [(r["nationality"], r["record_id"]) for r in out["records"]] == [("SYR", "REC-0002")]
     assert out["consents"][0]["purposes"] == ["statistics"] and out["consents"][0]["withdrawn_at"]
     assert {u["object_id"] for u in out["used_in"]} == {"migrants_by_nationality", "2026-02-public"}
     json.dumps(out)  # serialisable as the CLI prints it

@@ -237,13 +237,14 @@ def _leave_room_for_python(con: duckdb.DuckDBPyConnection, limit: str) -> None:
 
 def _flag_repeated_ids(con: duckdb.DuckDBPyConnection, assigns: list[Assignment], batch_id: int) -> None:
     """A record id used twice in one file: the second and later rows are quarantined, so nobody is counted
-    twice. Found by a parallel aggregate on 64-bit hashes of the batch's pseudonyms (a hash table of integers,
+    twice. A row with a record id has it as its pseudonym. Found by a parallel aggregate on 64-bit hashes of the
+    batch's pseudonyms (a hash table of integers,
     not of 64-character strings); only rows sharing a hash are grouped by the pseudonym itself, so a collision
     flags nothing. The source is re-read only for the flagged rows."""
     con.execute("""CREATE OR REPLACE TEMP TABLE atlas_repeats AS
-        SELECT source_row FROM (SELECT source_row, row_number() OVER (PARTITION BY record_id ORDER BY source_row) AS k
-                                FROM persons WHERE batch_id = $1 AND record_id IS NOT NULL AND hash(record_id) IN (
-                                    SELECT h FROM (SELECT hash(record_id) AS h FROM persons
+        SELECT source_row FROM (SELECT source_row, row_number() OVER (PARTITION BY pseudonym ORDER BY source_row) AS k
+                                FROM persons WHERE batch_id = $1 AND record_id IS NOT NULL AND hash(pseudonym) IN (
+                                    SELECT h FROM (SELECT hash(pseudonym) AS h FROM persons
                                                    WHERE batch_id = $1 AND record_id IS NOT NULL)
                                     GROUP BY h HAVING count(*) > 1)) WHERE k > 1""", [batch_id])
     if not con.execute("SELECT count(*) FROM atlas_repeats").fetchone()[0]:  # type: ignore[index]

@@ -14,7 +14,7 @@ from datetime import date
 
 from atlas.ingest.columns import Assignment
 from atlas.ingest.lookups import Lookup
-from atlas.store.fields import Field
+from atlas.store.fields import RECORD_ID_IS_PSEUDONYM, Field
 
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d")
 MISSING_SQL = ("('', 'na', 'n/a', 'nan', 'none', 'null', '-', '--', '.', '..', '...', '?', 'x', 'unknown', 'inconnu', "
@@ -120,9 +120,10 @@ def text(fld: Field, a: Assignment) -> Column:
 
 
 def record_id(fld: Field, a: Assignment) -> Column:
-    """The source's record id, stored as the person's pseudonym (repeats are caught after staging)."""
+    """The source's record id is the person's pseudonym, so only a marker says the row had one (`record_id_sql`
+    reads it back); repeats are caught after staging."""
     c = a.column.name
-    return Column(fld, f"CASE WHEN nullif(trim(s.{c}), '') IS NOT NULL THEN s._pseudonym END")
+    return Column(fld, f"CASE WHEN nullif(trim(s.{c}), '') IS NOT NULL THEN '{RECORD_ID_IS_PSEUDONYM}' END")
 
 
 def identifier(fld: Field, a: Assignment, pm: str) -> Column:

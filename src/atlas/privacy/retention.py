@@ -20,6 +20,7 @@ from atlas.privacy.access import Actor, authorize
 from atlas.privacy.audit import log_event, sign_head
 from atlas.privacy.compaction import Compaction, compact_file, files_containing
 from atlas.privacy.purposes import check_purpose
+from atlas.store.fields import record_id_sql
 
 SCOPES = ("source", "purpose", "default")
 ACTIONS = ("delete", "anonymise")
@@ -111,7 +112,8 @@ def _remove_personal(con: duckdb.DuckDBPyConnection, act: BatchAction, anonymise
     """Delete (or anonymise) one batch's person-level data; returns values that must vanish from disk."""
     b = [act.batch_id]
     erased = [r[0] for r in con.execute(
-        "SELECT DISTINCT unnest([pseudonym, record_id, household_id]) FROM persons WHERE batch_id = ?", b).fetchall()
+        f"SELECT DISTINCT unnest([pseudonym, {record_id_sql('persons')}, household_id]) FROM persons WHERE batch_id = ?",
+        b).fetchall()
         if r[0]]
     gone = con.execute("SELECT DISTINCT pseudonym FROM persons WHERE batch_id = ? AND pseudonym IS NOT NULL", b)
     pseudonyms = [r[0] for r in gone.fetchall()]

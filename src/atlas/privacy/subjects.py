@@ -20,7 +20,7 @@ from atlas.privacy.pseudonym import is_pseudonym, pseudonym
 from atlas.privacy.retention import compact_store, verify_erased
 from atlas.privacy.usage import usage_of_batches
 from atlas.privacy.vault import VaultTampered, _entries, _open, find_subjects, store_identifiers
-from atlas.store.fields import IDENTIFIER_FIELDS, PERSON_FIELDS
+from atlas.store.fields import IDENTIFIER_FIELDS, PERSON_FIELDS, record_id_sql
 from atlas.store.tx import begin
 
 RECTIFIABLE = frozenset(f.name for f in PERSON_FIELDS) - {"record_id"}
@@ -65,7 +65,8 @@ def export_subject(ws: Any, subject: str, actor: Actor | None = None) -> dict[st
         who = _actor(ws, con, actor)
         authorize(who, "subject_rights", {"id": subject}, con=con)
         p = resolve(con, ws.keys, subject)
-        cur = con.execute("SELECT * FROM persons WHERE pseudonym = ? ORDER BY batch_id, source_row", [p])
+        cur = con.execute(f"SELECT * REPLACE ({record_id_sql('persons')} AS record_id) FROM persons "
+                          "WHERE pseudonym = ? ORDER BY batch_id, source_row", [p])
         cols = [d[0] for d in cur.description]
         records = [{c: _jsonable(v) for c, v in zip(cols, r, strict=True) if v is not None} for r in cur.fetchall()]
         vault: dict[str, Any] = {}
@@ -116,7 +117,8 @@ def erase_subject(ws: Any, subject: str, actor: Actor | None = None, reason: str
         hashes = row_hashes(con, p)
         out.rows_digest = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
         erased_values = [r[0] for r in con.execute(
-            "SELECT DISTINCT unnest([record_id, household_id]) FROM persons WHERE pseudonym = ?", [p]).fetchall() if r[0]]
+            f"SELECT DISTINCT unnest([{record_id_sql('persons')}, household_id]) FROM persons WHERE pseudonym = ?",
+            [p]).fetchall() if r[0]]
         begin(con)
         out.persons = _n(con, "DELETE FROM persons WHERE pseudonym = ?", [p])
         out.vault = _n(con, "DELETE FROM vault WHERE pseudonym = ?", [p])

@@ -81,5 +81,18 @@ IDENTIFIER_FIELDS = ("name", "phone", "email", "document_number", "address", "co
 FIELDS_BY_KIND = {"person": PERSON_FIELDS, "aggregate": AGGREGATE_FIELDS}
 
 
+RECORD_ID_IS_PSEUDONYM = "="
+
+
+def record_id_sql(alias: str) -> str:
+    """A persons row's record id. Ingest pseudonymises the source's record id into the row's pseudonym, so it
+    stores only this marker in `record_id` (NULL when the row had no id) instead of writing the 64 characters twice;
+    rows written otherwise keep their own value."""
+    if not alias.isidentifier():
+        raise ValueError(f"invalid table alias {alias!r}")
+    return (f"CASE WHEN {alias}.record_id = '{RECORD_ID_IS_PSEUDONYM}' THEN {alias}.pseudonym "
+            f"ELSE {alias}.record_id END")
+
+
 def field_map(kind: str) -> dict[str, Field]:
     return {f.name: f for f in FIELDS_BY_KIND[kind]}
