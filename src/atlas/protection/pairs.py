@@ -54,6 +54,7 @@ def pair_repair(space: CellSpace, supp: np.ndarray, cells: np.ndarray, allowed: 
         return PairRepair(np.zeros(space.n, dtype=bool), np.zeros(len(cells), dtype=bool), x[cells].copy(),
                           x[cells].copy())
     up_p = tree.up(space, coords[p_of[rows]])
+    tie = x / (float(np.abs(x).sum()) + 1.0)  # among pairs adding as much, the one publishing the larger cells wins
     pool = np.flatnonzero(leaf)
     spreads = (itertools.combinations(tree.dims, m) for m in range(1, min(len(tree.dims), SPREAD) + 1))
     for spread in itertools.chain(*spreads):
@@ -62,7 +63,7 @@ def pair_repair(space: CellSpace, supp: np.ndarray, cells: np.ndarray, allowed: 
         tgt, q = _candidates(space, coords, pool, p_of[rows], cells[rows], list(spread))
         for beg in range(0, len(tgt), CHUNK):
             t, qq = tgt[beg:beg + CHUNK], q[beg:beg + CHUNK]
-            cost, feasible = _cost(up_p[t], tree.up(space, coords[qq]), supp, allowed, costs)
+            cost, feasible = _cost(up_p[t], tree.up(space, coords[qq]), supp, allowed, costs, tie)
             cost = np.where(feasible, cost, np.inf)
             order = np.lexsort((cost, t))
             first = order[np.concatenate([[True], t[order][1:] != t[order][:-1]])]
@@ -138,8 +139,8 @@ def _candidates(space: CellSpace, coords: np.ndarray, pool: np.ndarray, p: np.nd
     return np.concatenate(tgt), np.concatenate(q)
 
 
-def _cost(up_p: np.ndarray, up_q: np.ndarray, supp: np.ndarray, allowed: np.ndarray,
-          costs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cost(up_p: np.ndarray, up_q: np.ndarray, supp: np.ndarray, allowed: np.ndarray, costs: np.ndarray,
+          tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cost of the published cells in each pair's symmetric difference, and whether all may be suppressed.
 
     With both lists built over the same level combinations, a cell above both sits at the same position
@@ -152,7 +153,7 @@ def _cost(up_p: np.ndarray, up_q: np.ndarray, supp: np.ndarray, allowed: np.ndar
         only = (a >= 0) & ((a != b) if same else ~(a[:, :, None] == b[:, None, :]).any(axis=2))
         cell = np.maximum(a, 0)
         published = only & ~supp[cell]
-        cost += np.where(published, costs[cell], 0.0).sum(axis=1)
+        cost += np.where(published, costs[cell] + tie[cell], 0.0).sum(axis=1)
         feasible &= ~(published & ~allowed[cell]).any(axis=1)
     return cost, feasible
 

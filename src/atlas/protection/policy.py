@@ -84,6 +84,7 @@ class DisclosurePolicy:
     rounding: RoundingPolicy = field(default_factory=RoundingPolicy)
     cell_key: CellKeyPolicy = field(default_factory=CellKeyPolicy)
     dp: DPPolicy = field(default_factory=DPPolicy)
+    time_limit: float = 60.0  # seconds for secondary suppression, audit and repair (large sparse tables need more)
 
     def __post_init__(self) -> None:
         problems = list(_problems(self))
@@ -130,6 +131,8 @@ def _problems(p: DisclosurePolicy) -> list[str]:
         out.append("cell key needs max_perturbation >= 1 and variance > 0")
     if p.dp.epsilon <= 0:
         out.append("dp epsilon must be positive")
+    if not 1.0 <= p.time_limit <= 86_400.0:
+        out.append("time_limit must be between 1 and 86,400 seconds")
     iv = p.interval
     if iv.lower_pct < 0 or iv.upper_pct < 0 or (iv.absolute is not None and iv.absolute < 0):
         out.append("protection interval must not be negative")

@@ -104,7 +104,8 @@ def _suppress(
             policy.min_count, policy.interval.lower_pct, policy.interval.upper_pct, policy.interval.absolute
         )
         result = protect_secondary(
-            cubes, masks, method=policy.secondary, protection=interval, published_before=published_before
+            cubes, masks, method=policy.secondary, protection=interval, published_before=published_before,
+            time_limit=policy.time_limit,
         )
         suppressed = [np.asarray(s, dtype=bool) | m for s, m in zip(result.suppressed, masks)]
         flags = [np.asarray(f, dtype=object) for f in result.flags]

@@ -105,7 +105,8 @@ def _protect_changes(deltas: list[tuple[Cube, np.ndarray]], policy: DisclosurePo
                           hint="protect tables released repeatedly with method cell_key")])
     interval = ProtectionInterval.from_policy(k, policy.interval.lower_pct, policy.interval.upper_pct,
                                               policy.interval.absolute)
-    result = protect_secondary(cubes, primary, method=policy.secondary, protection=interval)
+    result = protect_secondary(cubes, primary, method=policy.secondary, protection=interval,
+                               time_limit=policy.time_limit)
     hidden = [np.asarray(s, dtype=bool) | p for s, p in zip(result.suppressed, primary, strict=True)]
     audit = audit_intervals(cubes, hidden, interval, primary=primary)
     if not audit.ok:

@@ -187,6 +187,7 @@ class ProtectionSpec(_Strict):
     variance: float = 1.0
     ptable: str | None = None  # relative to the spec file's folder
     epsilon: float = 1.0
+    time_limit: float = 60.0
 
     def to_policy(self) -> DisclosurePolicy:
         """The typed policy; raises PolicyRefused when a threshold is unsafe."""
@@ -206,6 +207,7 @@ class ProtectionSpec(_Strict):
             rounding=RoundingPolicy(self.rounding_base, self.rounding_mode),
             cell_key=CellKeyPolicy(self.max_perturbation, self.variance, self.ptable),
             dp=DPPolicy(self.epsilon),
+            time_limit=self.time_limit,
         )
 
 
