@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def release(workspace: Workspace, tmp_path: Path):
                                                          {"field": "sex"}]}],
         "dimensions": ["area", "sex", "age"], "finest_geography": "adm1",
         "disclosure": {"method": "suppression", "min_count": 10}, "formats": FORMATS,
-        "purposes": ["statistics"], "start": "2026-01-01", "expiry": "2027-01-01",
+        "purposes": ["statistics"], "start": "2026-01-01", "expiry": f"{date.today().year + 2}-01-01",
     })
     with workspace.connect() as con:
         add_agreement(con, actor_for(con, workspace.settings.user), a)

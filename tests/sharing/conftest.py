@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from atlas.store.workspace import Workspace
 
+# Agreements stay in force two calendar years ahead of any run of the tests (a fixed date expires under them).
+EXPIRY = date(date.today().year + 2, 1, 1).isoformat()
 # District (adm2) -> people; HT0113 is a small locality of 4 people (the differencing target).
 DISTRICTS = {"HT0111": 420, "HT0112": 300, "HT0113": 4, "HT0121": 260, "HT0921": 180}
 MAPPING = """kind: person
@@ -68,7 +71,7 @@ def agreement_data(**over: object) -> dict:
         "purposes": ["consular_assistance", "statistics"],
         "special_runs": {"allowed": True, "max_cells": 500, "max_per_month": 5, "approval_required": False},
         "start": "2026-01-01",
-        "expiry": "2027-01-01",
+        "expiry": EXPIRY,
     }
     data.update(over)
     return data

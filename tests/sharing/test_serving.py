@@ -22,7 +22,7 @@ from atlas.sharing.serving import (
     visible_releases,
 )
 
-from .conftest import agreement_data
+from .conftest import EXPIRY, agreement_data
 
 STEWARD = Actor("boss", frozenset({"steward"}), "INS", bootstrap=True)
 CONSULATE = Actor("pia", frozenset({"partner"}), "consulate-VEN")
@@ -98,7 +98,7 @@ def test_on_demand_table_equals_the_released_one_and_keys_change_with_data(share
 def test_check_in_force_names_the_clause() -> None:
     a = parse_agreement(agreement_data())
     check_in_force(a, datetime(2026, 6, 1, tzinfo=UTC))
-    for when, clause in ((datetime(2025, 6, 1, tzinfo=UTC), "start"), (datetime(2027, 1, 1, tzinfo=UTC), "expiry")):
+    for when, clause in ((datetime(2025, 6, 1, tzinfo=UTC), "start"), (datetime.fromisoformat(EXPIRY).replace(tzinfo=UTC), "expiry")):
         with pytest.raises(PolicyRefused) as exc:
             check_in_force(a, when)
         assert exc.value.clause == clause
