@@ -35,7 +35,6 @@ TARGET = 1e-11
 CHECK_EVERY = 25
 STALL_CHECKS = 12
 DIRECTIONS = 2
-SECOND_WITHIN = 60.0  # seconds: past this, the cells one direction left go to the pair repair (no LP) instead
 MAX_SWEEPS = 20_000
 
 
@@ -159,8 +158,8 @@ def widen_by_interior(space: CellSpace, unknown: np.ndarray, cap: float, bounds:
     """Prove what interior directions can among the cells `bounds` still needs; returns end tables used.
 
     The second direction starts from the interior cells under those still unproven only, so that their
-    moves are not dwarfed by the large margins that normalise the first; it is skipped when the first took
-    more than `SECOND_WITHIN` seconds (the few cells left then cost a pair repair rather than another solve)."""
+    moves are not dwarfed by the large margins that normalise the first; it is skipped when another solve
+    as long as the first would overrun `deadline` (the few cells left then cost a pair repair instead)."""
     x = space.value
     free = unknown & (x >= MARGIN) & (cap - x >= MARGIN)
     begun = time.perf_counter()
@@ -175,8 +174,8 @@ def widen_by_interior(space: CellSpace, unknown: np.ndarray, cap: float, bounds:
     used = 0
     for _ in range(DIRECTIONS):
         before = len(bounds.pending())
-        if before == 0 or (used and time.perf_counter() - begun > SECOND_WITHIN):
-            break
+        if before == 0 or (used and time.perf_counter() + (time.perf_counter() - begun) > deadline):
+            break  # a second solve would not fit: the cells left go to the pair repair instead
         alpha = project(system, r, deadline)
         if alpha is None:
             break
