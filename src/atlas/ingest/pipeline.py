@@ -159,10 +159,11 @@ def ingest_file(ws: Workspace, path: Path, opts: IngestOptions, step: Step = lam
         _leave_room_for_python(con, ws.settings.memory_limit)
         step("reading")
         vocabularies = warm_vocabularies(mapping.kind)
-        # parsed on the workspace connection: the records stay in its (encrypted-spill) temp tables
-        source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row, con=con)
-        try:
+        try:  # parsed on the workspace connection: the records stay in its (encrypted-spill) temp tables
+            source = open_source(path, sheet=mapping.sheet, header_row=mapping.header_row, con=con)
+        finally:  # joined even when the file is refused: a thread left inside pyarrow at exit aborts the process
             vocabularies.join()
+        try:
             refuse_duplicate(con, source, path, opts)
             _source_view(con, source)
             columns = source.columns
