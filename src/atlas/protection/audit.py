@@ -3,9 +3,10 @@
 The attacker knows every published cell of the cubes released together and of earlier releases, every
 additive relation, that tied cells are equal and that no cell is negative. First, box certificates
 (`atlas.protection.boxes`: null directions of every relation found combinatorially, each checked) prove
-most cells of box-rich tables without any LP; where more than `INTERIOR_ABOVE` cells are left (large sparse
-cubes), random directions over the interior cells (`atlas.protection.interior`) prove nearly all of them. The cells left fall into independent components (linked
-through relations holding two or more of them), audited one by one: interior-point centres of their
+most cells of box-rich tables without any LP; where more than `INTERIOR_ABOVE` cells are left (large
+sparse cubes), random directions over the interior cells (`atlas.protection.interior`) prove nearly all
+of them. The cells left fall into independent components (linked through relations holding two or more
+of them), audited one by one: interior-point centres of their
 neighbourhoods or of the whole component (`atlas.protection.certify`), and on components too large for
 one centre random null-space directions first (`atlas.protection.nullspace`), prove most of the rest at once
 (`exact=False`: their bounds are inner bounds, the true interval is at least as wide); every cell still

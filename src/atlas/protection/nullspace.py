@@ -115,7 +115,9 @@ def credit_direction(a: sp.csr_matrix, x: np.ndarray, cap: np.ndarray, cols: np.
     no relation by more than `TOL`, and a cell is credited only where |v_i| > `GUARD` * e.
     """
     v = v / max(np.abs(v).max(initial=0.0), 1e-300)
-    e = float(np.abs(a[:, cols] @ v).max(initial=0.0))
+    move = np.zeros(len(x))
+    move[cols] = v
+    e = float(np.abs(a @ move).max(initial=0.0))  # no column slice of `a`: the zero entries add nothing
     credit = np.zeros(len(x), dtype=bool)
     credit[cols] = np.abs(v) > GUARD * e
     xs, cs = x[cols], cap[cols]
